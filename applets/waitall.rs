@@ -1,0 +1,93 @@
+//! waitall — duty 4: wait for every descendant before leaving; or wait for any pids.
+
+use core::time::Duration;
+
+use crate::pidfd::{self, PidFd};
+use crate::prelude::*;
+
+pub const APPLET: Applet =
+    Applet { name: "waitall", summary: "wait for every descendant of a command, or for any pids", main };
+
+const USAGE: &str = "\
+Usage: waitall [OPTIONS] [--] COMMAND [ARG...]
+       waitall [--timeout DUR] -p PID [PID...]
+
+Runs COMMAND as a child subreaper, passes signals on to it, and when it
+exits waits for every descendant to exit too (also those that detached or
+called setsid). With --timeout, the processes still running that long after
+COMMAND's exit get SIGTERM, then SIGKILL after --grace. Exits with COMMAND's
+status.
+
+With -p, waits for the given processes, children or not, to exit.
+Exit status: 0 all exited, 1 a pid did not exist, 2 usage, 124 timed out.
+
+Options (each also as an environment variable INITBOX_<OPTION>):
+  --timeout DUR      how long to wait after COMMAND exits (default: forever;
+                     0: forever too), or for the pids
+  --grace DUR        SIGTERM-to-SIGKILL grace after the timeout (default 8s)
+  -p, --pids         the operands are pids to wait for
+  -v, --verbose      log more (repeatable); -q, --quiet: log less
+  -h, --help         this text; --version: the version
+";
+
+const OPTIONS: [Opt; 3] = [value("timeout", 0), value("grace", 0), flag("pids", b'p')];
+
+const DEFAULT_GRACE: Duration = Duration::from_secs(8);
+const USAGE_ERROR: i32 = 2;
+const TIMED_OUT: i32 = 124;
+
+fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
+    let pid_mode = args
+        .iter()
+        .take_while(|a| a.starts_with(b"-") && a.as_slice() != b"--")
+        .any(|a| a == b"-p" || a == b"--pids");
+    let usage_code = if pid_mode { USAGE_ERROR } else { CANNOT_START };
+    let parsed = cli::start("waitall", USAGE, &OPTIONS, args, env, usage_code)?;
+    let duration_option = |name: &str| {
+        parsed.last(name).map(duration::parse).transpose().map_err(|msg| Error::new(usage_code, msg))
+    };
+    let timeout = duration_option("timeout")?.filter(|t| !t.is_zero());
+    if parsed.count("pids") > 0 {
+        return wait_for_pids(&parsed.operands, timeout);
+    }
+    let supervisor = Supervisor {
+        forward: Forward::Group,
+        map: SignalMap::default(),
+        subreaper: true,
+        after: AfterCommand::WaitAll { term_after: timeout },
+        stop_signals_shut_down: false,
+        grace: duration_option("grace")?.unwrap_or(DEFAULT_GRACE),
+        pdeathsig: None,
+    };
+    Ok(supervisor.run(Some(Command::from_operands(&parsed, env)?))?.code())
+}
+
+fn wait_for_pids(operands: &[Vec<u8>], timeout: Option<Duration>) -> Result<i32> {
+    if operands.is_empty() {
+        return Err(Error::new(USAGE_ERROR, "-p needs at least one pid"));
+    }
+    let mut targets = Vec::new();
+    let mut missing = false;
+    for text in operands {
+        let pid = sys::parse_decimal(text)
+            .filter(|pid| *pid > 0)
+            .ok_or_else(|| Error::new(USAGE_ERROR, format!("bad pid '{}'", lossy(text))))?;
+        match PidFd::open(pid) {
+            Ok(target) => targets.push(target),
+            Err(err) => {
+                missing = true;
+                error!(
+                    "pid {pid}: {}",
+                    if err == libc::ESRCH { "no such process" } else { sys::strerror(err) }
+                );
+            }
+        }
+    }
+    let all_exited = pidfd::wait_exited(&targets, timeout)
+        .map_err(|err| Error::new(1, format!("cannot wait for the pids: {}", sys::strerror(err))))?;
+    Ok(match (all_exited, missing) {
+        (false, _) => TIMED_OUT,
+        (true, true) => 1,
+        (true, false) => 0,
+    })
+}

@@ -1,0 +1,150 @@
+//! initbox: one static binary with the duties of PID 1, busybox-style. This file only
+//! dispatches: by the name it was called by (`/sbin/init`), or by its first argument
+//! (`initbox init ...`).
+#![cfg_attr(not(test), no_std)]
+#![cfg_attr(not(test), no_main)]
+// Unit tests run on std, without the no_std runtime that uses some of the core.
+#![cfg_attr(test, allow(dead_code))]
+
+extern crate alloc;
+
+mod applet;
+mod cli;
+mod duration;
+mod error;
+mod log;
+mod prelude;
+mod proc;
+#[cfg(not(test))]
+mod rt;
+mod signals;
+mod spawn;
+mod supervise;
+mod sys;
+
+mod pidfd;
+
+#[path = "../applets/init.rs"]
+mod init;
+#[path = "../applets/reap.rs"]
+mod reap;
+#[path = "../applets/sigfwd.rs"]
+mod sigfwd;
+#[path = "../applets/waitall.rs"]
+mod waitall;
+
+use alloc::format;
+use alloc::vec::Vec;
+
+use applet::Applet;
+use cli::Env;
+use error::{CANNOT_START, Error, NOT_FOUND};
+
+const APPLETS: &[Applet] = &[init::APPLET, reap::APPLET, sigfwd::APPLET, waitall::APPLET];
+
+const USAGE: &str = "\
+Usage: initbox APPLET [ARG...]   or   APPLET [ARG...] through a link named APPLET
+       initbox --list | --install DIR | --help | --version
+
+One static binary with the duties of PID 1 in a container. Applets:
+";
+
+/// The whole program: returns the exit status.
+pub fn run(args: &[Vec<u8>], env: &Env) -> i32 {
+    signals::ignore_sigpipe();
+    let called_as = args.first().map(|a| basename(a)).unwrap_or_default();
+    let (applet, applet_args) = match find(called_as) {
+        Some(applet) => (applet, args.get(1..).unwrap_or_default()),
+        None => match multi_call(args) {
+            Ok(found) => found,
+            Err(err) => return report("initbox", err),
+        },
+    };
+    match (applet.main)(applet_args, env) {
+        Ok(code) => code,
+        Err(err) => report(applet.name, err),
+    }
+}
+
+fn multi_call(args: &[Vec<u8>]) -> Result<(&'static Applet, &[Vec<u8>]), Error> {
+    let rest = args.get(2..).unwrap_or_default();
+    match args.get(1).map(Vec::as_slice) {
+        None => Err(Error::usage(format!("no applet given; one of: {}", names().join(", ")))),
+        Some(b"--list") => {
+            let _ = sys::write_all(1, format!("{}\n", names().join("\n")).as_bytes());
+            Err(Error::quiet(0))
+        }
+        Some(b"--install") => install(rest),
+        Some(b"--help" | b"-h") => {
+            let mut text = alloc::string::String::from(USAGE);
+            for applet in APPLETS {
+                text.push_str(&format!("  {:<9} {}\n", applet.name, applet.summary));
+            }
+            text.push_str("\n'initbox APPLET --help' describes each.\n");
+            let _ = sys::write_all(1, text.as_bytes());
+            Err(Error::quiet(0))
+        }
+        Some(b"--version") => {
+            let _ = sys::write_all(1, format!("initbox {}\n", cli::VERSION).as_bytes());
+            Err(Error::quiet(0))
+        }
+        Some(name) => match find(name) {
+            Some(applet) => Ok((applet, rest)),
+            None if name.starts_with(b"-") => {
+                Err(Error::usage(format!("unknown option '{}' (see --help)", signals::lossy(name))))
+            }
+            None => Err(Error::new(
+                NOT_FOUND,
+                format!("unknown applet '{}'; one of: {}", signals::lossy(name), names().join(", ")),
+            )),
+        },
+    }
+}
+
+/// `--install DIR`: a symbolic link per applet in DIR, to this binary. Works without a
+/// shell (`RUN ["/initbox", "--install", "/sbin"]` in a scratch image).
+fn install(args: &[Vec<u8>]) -> Result<(&'static Applet, &'static [Vec<u8>]), Error> {
+    let [dir] = args else {
+        return Err(Error::usage("--install takes one directory"));
+    };
+    let target = sys::readlink(c"/proc/self/exe").map_err(|e| {
+        Error::new(
+            CANNOT_START,
+            format!("cannot find this binary's path in /proc/self/exe: {}", sys::strerror(e)),
+        )
+    })?;
+    let mut failed = false;
+    for applet in APPLETS {
+        let link = sys::c_string(&[dir.as_slice(), b"/", applet.name.as_bytes()].concat());
+        if sys::is_symlink(&link) == Ok(true) {
+            let _ = sys::unlink(&link);
+        }
+        if let Err(err) = sys::symlink(&sys::c_string(&target), &link) {
+            failed = true;
+            let line =
+                format!("initbox: cannot link {}: {}\n", signals::lossy(link.as_bytes()), sys::strerror(err));
+            let _ = sys::write_all(2, line.as_bytes());
+        }
+    }
+    Err(Error::quiet(if failed { 1 } else { 0 }))
+}
+
+fn find(name: &[u8]) -> Option<&'static Applet> {
+    APPLETS.iter().find(|applet| applet.name.as_bytes() == name)
+}
+
+fn names() -> Vec<&'static str> {
+    APPLETS.iter().map(|applet| applet.name).collect()
+}
+
+fn basename(path: &[u8]) -> &[u8] {
+    path.rsplit(|&c| c == b'/').next().unwrap_or(path)
+}
+
+/// Prints an error as `applet: message` and gives its exit status.
+fn report(applet: &str, err: Error) -> i32 {
+    if !err.message.is_empty() {
+        let _ = sys::write_all(2, format!("{applet}: {}\n", err.message).as_bytes());
+    }
+    err.code
+}

@@ -1,0 +1,16 @@
+//! What applet files use from the core.
+#![allow(unused_imports)] // a prelude: each applet uses part of it
+
+pub(crate) use alloc::format;
+pub(crate) use alloc::string::String;
+pub(crate) use alloc::vec::Vec;
+
+pub(crate) use crate::applet::Applet;
+pub(crate) use crate::cli::{self, Env, Opt, Parsed, flag, value, values};
+pub(crate) use crate::duration;
+pub(crate) use crate::error::{CANNOT_START, Error, Result};
+pub(crate) use crate::signals::{self, SignalMap, lossy};
+pub(crate) use crate::spawn::Command;
+pub(crate) use crate::supervise::{AfterCommand, Forward, Supervisor};
+pub(crate) use crate::sys::{self, Pid, Status};
+pub(crate) use crate::{debug, error, info, warn};

@@ -1,0 +1,194 @@
+//! Signal names and numbers, the blocked mask, and the FROM:TO rewrite table.
+
+use alloc::format;
+use alloc::string::String;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use crate::sys::{self, Errno, SigBits};
+
+const NAMES: [&str; 32] = [
+    "", "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE",
+    "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ",
+    "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+];
+
+/// The real-time range as `kill -l` shows it on glibc systems, which is what the shell
+/// scripts and programs initbox runs use (musl would say 35; the kernel says 32).
+pub const RTMIN: i32 = 34;
+pub const RTMAX: i32 = 64;
+
+pub const INT: i32 = 2;
+pub const KILL: i32 = 9;
+pub const PIPE: i32 = 13;
+pub const TERM: i32 = 15;
+pub const CHLD: i32 = 17;
+pub const CONT: i32 = 18;
+pub const STOP: i32 = 19;
+
+/// Signals the kernel raises for a fault in the process itself: left unblocked so a bug
+/// crashes loudly instead of hanging in the pending set.
+const SYNCHRONOUS: [i32; 7] = [4, 5, 6, 7, 8, 11, 31];
+
+/// Parses `TERM`, `SIGTERM`, `term`, `15`, `RTMIN+3`, `SIGRTMAX-1`.
+pub fn parse(text: &[u8]) -> Option<i32> {
+    if let Some(n) = sys::parse_decimal(text) {
+        return (1..=64).contains(&n).then_some(n);
+    }
+    let upper: alloc::vec::Vec<u8> = text.iter().map(u8::to_ascii_uppercase).collect();
+    let name = upper.strip_prefix(b"SIG").unwrap_or(&upper);
+    if let Some(i) = NAMES.iter().position(|n| !n.is_empty() && n.as_bytes() == name) {
+        return Some(i as i32);
+    }
+    let aliases: [(&[u8], i32); 4] = [(b"IOT", 6), (b"CLD", 17), (b"POLL", 29), (b"UNUSED", 31)];
+    if let Some((_, sig)) = aliases.iter().find(|(alias, _)| *alias == name) {
+        return Some(*sig);
+    }
+    let realtime = |base: &[u8], start: i32| -> Option<i32> {
+        let rest = name.strip_prefix(base)?;
+        let sig = match rest.split_first() {
+            None => start,
+            Some((b'+', n)) => start + sys::parse_decimal(n)?,
+            Some((b'-', n)) => start - sys::parse_decimal(n)?,
+            Some(_) => return None,
+        };
+        (RTMIN..=RTMAX).contains(&sig).then_some(sig)
+    };
+    realtime(b"RTMIN", RTMIN).or_else(|| realtime(b"RTMAX", RTMAX))
+}
+
+/// `SIGTERM`, `SIGRTMIN+3`, or `signal 33`.
+pub fn name(sig: i32) -> String {
+    match NAMES.get(sig as usize) {
+        Some(n) if sig > 0 && !n.is_empty() => format!("SIG{n}"),
+        _ if sig == RTMIN => String::from("SIGRTMIN"),
+        _ if sig > RTMIN && sig <= RTMAX => format!("SIGRTMIN+{}", sig - RTMIN),
+        _ => format!("signal {sig}"),
+    }
+}
+
+/// Every signal a supervisor takes synchronously: all but KILL, STOP and the fault signals.
+pub fn supervised() -> SigBits {
+    let mut bits = SigBits(u64::MAX).without(KILL).without(STOP);
+    for sig in SYNCHRONOUS {
+        bits = bits.without(sig);
+    }
+    bits
+}
+
+/// Blocks `set`, returning the mask to give back to a child.
+pub fn block(set: SigBits) -> Result<SigBits, Errno> {
+    let old = sys::set_signal_mask(SigBits(0))?;
+    sys::set_signal_mask(SigBits(old.0 | set.0))?;
+    Ok(old)
+}
+
+static SIGPIPE_WAS_IGNORED: AtomicBool = AtomicBool::new(false);
+
+/// A supervisor writing logs into a closed pipe must get EPIPE, not die of SIGPIPE.
+pub fn ignore_sigpipe() {
+    SIGPIPE_WAS_IGNORED.store(sys::set_ignored(PIPE, true), Ordering::Relaxed);
+}
+
+/// In a child before exec: SIGPIPE as initbox found it.
+pub fn restore_sigpipe() {
+    sys::set_ignored(PIPE, SIGPIPE_WAS_IGNORED.load(Ordering::Relaxed));
+}
+
+/// `--map FROM:TO` entries; `TO` = `none` drops the signal.
+#[derive(Clone, Debug)]
+pub struct SignalMap {
+    to: [u8; 65],
+}
+
+impl Default for SignalMap {
+    fn default() -> Self {
+        let mut to = [0u8; 65];
+        for (sig, slot) in to.iter_mut().enumerate() {
+            *slot = sig as u8;
+        }
+        SignalMap { to }
+    }
+}
+
+impl SignalMap {
+    pub fn from_pairs<'a>(pairs: impl Iterator<Item = &'a [u8]>) -> Result<Self, String> {
+        let mut map = SignalMap::default();
+        for pair in pairs {
+            map.add(pair)?;
+        }
+        Ok(map)
+    }
+
+    /// Adds one `FROM:TO` pair; the error text names what is wrong.
+    pub fn add(&mut self, pair: &[u8]) -> Result<(), String> {
+        let bad =
+            || format!("bad signal mapping '{}': use FROM:TO, e.g. TERM:QUIT or USR1:none", lossy(pair));
+        let colon = memchr::memchr(b':', pair).ok_or_else(bad)?;
+        let (from, to) = (pair.get(..colon).unwrap_or_default(), pair.get(colon + 1..).unwrap_or_default());
+        let from = parse(from).ok_or_else(|| bad_signal(from))?;
+        let to =
+            if to.eq_ignore_ascii_case(b"none") { 0 } else { parse(to).ok_or_else(|| bad_signal(to))? };
+        if let Some(slot) = self.to.get_mut(from as usize) {
+            *slot = to as u8;
+        }
+        Ok(())
+    }
+
+    /// What to send for `sig`; None when mapped to `none`.
+    pub fn get(&self, sig: i32) -> Option<i32> {
+        match self.to.get(sig as usize) {
+            Some(0) => None,
+            Some(&to) => Some(i32::from(to)),
+            None => Some(sig),
+        }
+    }
+}
+
+pub fn bad_signal(text: &[u8]) -> String {
+    format!("bad signal '{}': use a name like TERM, SIGUSR1, RTMIN+2 or a number 1-64", lossy(text))
+}
+
+/// Bytes as text for messages, with invalid UTF-8 shown as U+FFFD.
+pub fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_numbers() {
+        for text in ["TERM", "SIGTERM", "term", "15", "sigTerm"] {
+            assert_eq!(parse(text.as_bytes()), Some(15), "{text}");
+        }
+        assert_eq!(parse(b"RTMIN+3"), Some(37));
+        assert_eq!(parse(b"SIGRTMAX-1"), Some(63));
+        assert_eq!(parse(b"RTMIN"), Some(34));
+        for bad in ["", "0", "65", "TERMS", "RTMIN+40", "RTMIN3", "-1", "+15"] {
+            assert_eq!(parse(bad.as_bytes()), None, "{bad}");
+        }
+        assert_eq!(name(15), "SIGTERM");
+        assert_eq!(name(37), "SIGRTMIN+3");
+        assert_eq!(name(33), "signal 33");
+    }
+
+    #[test]
+    fn map_rewrites_and_drops() {
+        let mut map = SignalMap::default();
+        map.add(b"TERM:QUIT").unwrap();
+        map.add(b"usr1:none").unwrap();
+        assert_eq!(map.get(15), Some(3));
+        assert_eq!(map.get(10), None);
+        assert_eq!(map.get(2), Some(2));
+        assert!(map.add(b"TERM").is_err());
+        assert!(map.add(b"TERM:BOGUS").is_err());
+    }
+
+    #[test]
+    fn supervised_set_spares_faults_and_unblockables() {
+        let set = supervised();
+        assert!(set.contains(TERM) && set.contains(CHLD) && set.contains(64) && set.contains(32));
+        assert!(!set.contains(KILL) && !set.contains(STOP) && !set.contains(11));
+    }
+}

@@ -1,0 +1,132 @@
+//! Starting the command: fork, then in the child its own process group, the terminal's
+//! foreground, the signal state initbox changed given back, and exec with a PATH search.
+//! An exec failure travels back over a close-on-exec pipe, so the parent can name it and
+//! exit 126 or 127 as a shell would.
+
+use alloc::ffi::CString;
+use alloc::format;
+use alloc::vec::Vec;
+
+use crate::cli::{Env, Parsed};
+use crate::error::{Error, NOT_EXECUTABLE, NOT_FOUND, Result};
+use crate::signals::{self, lossy};
+use crate::sys::{self, Forked, Pid, SigBits};
+
+const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+pub struct Command {
+    pub argv: Vec<Vec<u8>>,
+    pub env: Vec<CString>,
+    /// The signal mask to give back (the one initbox started with).
+    pub mask: SigBits,
+    /// Run in a process group of its own, in the terminal's foreground if stdin is one.
+    pub own_group: bool,
+}
+
+impl Command {
+    /// The command a wrapper applet was given, with the environment it should see.
+    pub fn from_operands(parsed: &Parsed, env: &Env) -> Result<Command> {
+        if parsed.operands.is_empty() {
+            return Err(Error::usage("no command given (see --help)"));
+        }
+        Ok(Command {
+            argv: parsed.operands.clone(),
+            env: env.for_child(&parsed.used_env),
+            mask: SigBits(0),
+            own_group: true,
+        })
+    }
+
+    pub fn spawn(&self) -> Result<Pid> {
+        let program = self.argv.first().ok_or_else(|| Error::usage("no command given"))?;
+        let candidates = self.candidates(program);
+        let argv: Vec<CString> = self.argv.iter().map(|a| sys::c_string(a)).collect();
+        let argv_ptrs = sys::pointer_array(&argv);
+        let env_ptrs = sys::pointer_array(&self.env);
+        let cannot = |err: sys::Errno| {
+            Error::usage(format!("cannot start '{}': {}", lossy(program), sys::strerror(err)))
+        };
+        let (report_read, report_write) = sys::pipe_cloexec().map_err(cannot)?;
+        let pid = match sys::fork() {
+            Err(err) => {
+                sys::close(report_read);
+                sys::close(report_write);
+                return Err(cannot(err));
+            }
+            Ok(Forked::Child) => {
+                sys::close(report_read);
+                self.become_command(&candidates, &argv_ptrs, &env_ptrs, report_write)
+            }
+            Ok(Forked::Parent(pid)) => pid,
+        };
+        sys::close(report_write);
+        if self.own_group {
+            // Also done in the child; doing it here too closes the race with our first kill.
+            let _ = sys::setpgid(pid, pid);
+        }
+        let mut report = [0u8; 4];
+        let got = sys::read(report_read, &mut report).unwrap_or(0);
+        sys::close(report_read);
+        if got < report.len() {
+            return Ok(pid);
+        }
+        sys::wait_for(pid);
+        let err = i32::from_ne_bytes(report);
+        let (code, why) = match err {
+            libc::ENOENT | libc::ENOTDIR => (NOT_FOUND, "command not found"),
+            _ => (NOT_EXECUTABLE, sys::strerror(err)),
+        };
+        Err(Error::new(code, format!("cannot run '{}': {why}", lossy(program))))
+    }
+
+    /// Where execvp would look for `program`, in order.
+    fn candidates(&self, program: &[u8]) -> Vec<CString> {
+        if program.contains(&b'/') {
+            return alloc::vec![sys::c_string(program)];
+        }
+        let path =
+            self.env.iter().find_map(|var| var.as_bytes().strip_prefix(b"PATH=")).unwrap_or(DEFAULT_PATH);
+        path.split(|&c| c == b':')
+            .map(|dir| {
+                let dir = if dir.is_empty() { &b"."[..] } else { dir };
+                let mut full = dir.to_vec();
+                full.push(b'/');
+                full.extend_from_slice(program);
+                sys::c_string(&full)
+            })
+            .collect()
+    }
+
+    fn become_command(
+        &self,
+        candidates: &[CString],
+        argv: &[*const core::ffi::c_char],
+        envp: &[*const core::ffi::c_char],
+        report: i32,
+    ) -> ! {
+        if self.own_group {
+            let _ = sys::setpgid(0, 0);
+            if sys::isatty(0) {
+                // SIGTTOU is still blocked here, so a background caller may take the terminal.
+                let _ = sys::tcsetpgrp(0, sys::getpid());
+            }
+        }
+        signals::restore_sigpipe();
+        let _ = sys::set_signal_mask(self.mask);
+        // As execvp: a permission problem on one candidate is reported only if no later
+        // candidate runs; "not found" is the answer when nothing exists.
+        let mut error = libc::ENOENT;
+        for path in candidates {
+            match sys::execve(path, argv, envp) {
+                libc::ENOENT | libc::ENOTDIR => {}
+                libc::EACCES => error = libc::EACCES,
+                other => {
+                    error = other;
+                    break;
+                }
+            }
+        }
+        let _ = sys::write_all(report, &error.to_ne_bytes());
+        sys::exit_now(NOT_FOUND)
+    }
+}
