@@ -1,0 +1,321 @@
+//! The test helper: runs the real initbox binary, as PID 1 of a fresh PID namespace
+//! (`unshare --pid --fork --mount-proc`) or as a plain child of a shell that is PID 1 there.
+//! Every run has a ceiling on how long it may take, and dropping it SIGKILLs the namespace,
+//! so no test leaves a process behind.
+#![allow(dead_code)] // each test file uses its part
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_initbox");
+/// How long any one run may take before the test fails and the run is killed.
+pub const CEILING: Duration = Duration::from_secs(60);
+
+pub fn apps() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apps")
+}
+
+/// A link named after the applet, so the tests exercise dispatch by argv[0].
+pub fn applet_path(applet: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("applets");
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join(applet);
+    if std::fs::read_link(&link).ok().as_deref() != Some(Path::new(BIN)) {
+        let tmp = dir.join(format!(".{applet}.{}", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        std::os::unix::fs::symlink(BIN, &tmp).unwrap();
+        std::fs::rename(&tmp, &link).unwrap();
+    }
+    link
+}
+
+/// Whether PID namespaces can be made here; tests that need them say so and skip if not.
+pub fn namespaces_available() -> bool {
+    static CHECK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *CHECK.get_or_init(|| {
+        let ok = Command::new("unshare")
+            .args(["--pid", "--fork", "--mount-proc", "true"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("SKIP: cannot create PID namespaces (needs root and unshare): test skipped");
+        }
+        ok
+    })
+}
+
+#[macro_export]
+macro_rules! require_namespaces {
+    () => {
+        if !common::namespaces_available() {
+            return;
+        }
+    };
+}
+
+pub struct Cmd {
+    args: Vec<std::ffi::OsString>,
+    env: Vec<(String, String)>,
+    /// Inside a PID namespace of its own (always, but for `initbox()` runs).
+    namespace: bool,
+    ceiling: Duration,
+}
+
+/// An applet run as PID 1 of a new namespace: `applet("init").sh("exit 3").run().code(3)`.
+pub fn applet(name: &str) -> Cmd {
+    Cmd { args: vec![applet_path(name).into_os_string()], env: Vec::new(), namespace: true, ceiling: CEILING }
+}
+
+/// The binary under its own name: `initbox ARGS` (run directly, no namespace).
+pub fn initbox() -> Cmd {
+    Cmd { args: vec![BIN.into()], env: Vec::new(), namespace: false, ceiling: CEILING }
+}
+
+impl Cmd {
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.args.push(arg.as_ref().to_owned());
+        self
+    }
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(mut self, args: I) -> Self {
+        for a in args {
+            self.args.push(a.as_ref().to_owned());
+        }
+        self
+    }
+    /// `sh -c SCRIPT` as the command (after `--`).
+    pub fn sh(self, script: &str) -> Self {
+        self.args(["--", "sh", "-c", script])
+    }
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+    /// Runs initbox as a child of a plain shell that is PID 1 of the namespace, so it is
+    /// not PID 1 itself (the namespace still ends every process when the run is dropped).
+    pub fn not_pid1(mut self) -> Self {
+        let shell = ["sh", "-c", r#""$0" "$@""#].map(std::ffi::OsString::from);
+        self.args.splice(0..0, shell);
+        self
+    }
+    pub fn ceiling(mut self, ceiling: Duration) -> Self {
+        self.ceiling = ceiling;
+        self
+    }
+
+    pub fn start(self) -> Running {
+        let mut command = if self.namespace {
+            let mut c = Command::new("unshare");
+            c.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
+            c.args(&self.args);
+            c
+        } else {
+            let mut c = Command::new(&self.args[0]);
+            c.args(&self.args[1..]);
+            c
+        };
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = command.spawn().expect("start the command");
+        let (tx, lines) = channel();
+        let stdout = child.stdout.take().unwrap();
+        let out_copy = Arc::new(Mutex::new(String::new()));
+        let out_sink = out_copy.clone();
+        let out_thread = thread::spawn(move || {
+            for line in BufReader::new(stdout).split(b'\n') {
+                let Ok(line) = line else { break };
+                let line = String::from_utf8_lossy(&line).into_owned();
+                out_sink.lock().unwrap().push_str(&format!("{line}\n"));
+                let _ = tx.send(line);
+            }
+        });
+        let mut stderr = child.stderr.take().unwrap();
+        let err_copy = Arc::new(Mutex::new(Vec::new()));
+        let err_sink = err_copy.clone();
+        let err_thread = thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                err_sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let ns_root = if self.namespace { find_child(child.id() as i32) } else { None };
+        Running {
+            child,
+            ns_root,
+            lines,
+            seen: Vec::new(),
+            out: out_copy,
+            err: err_copy,
+            threads: vec![out_thread, err_thread],
+            deadline: Instant::now() + self.ceiling,
+        }
+    }
+
+    pub fn run(self) -> Output {
+        self.start().wait()
+    }
+}
+
+/// The first child of `parent` (the namespace's PID 1 under unshare), waited for briefly.
+fn find_child(parent: i32) -> Option<i32> {
+    let until = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < until {
+        let children = std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children")).unwrap_or_default();
+        if let Some(pid) = children.split_whitespace().next().and_then(|p| p.parse().ok()) {
+            return Some(pid);
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    None
+}
+
+pub struct Running {
+    child: Child,
+    /// The namespace's PID 1, as the host numbers it.
+    ns_root: Option<i32>,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+    out: Arc<Mutex<String>>,
+    err: Arc<Mutex<Vec<u8>>>,
+    threads: Vec<thread::JoinHandle<()>>,
+    deadline: Instant,
+}
+
+impl Running {
+    /// The host pid of the process running initbox (waits until it has exec'd).
+    pub fn initbox_pid(&self) -> i32 {
+        let root = self.ns_root.expect("runs in a namespace");
+        let until = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < until {
+            let mut queue = vec![root];
+            while let Some(pid) = queue.pop() {
+                if std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == Path::new(BIN)) {
+                    return pid;
+                }
+                let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+                queue.extend(children.split_whitespace().filter_map(|p| p.parse::<i32>().ok()));
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        panic!("initbox never started");
+    }
+
+    pub fn signal(&self, sig: i32) {
+        let pid = self.initbox_pid();
+        assert_eq!(unsafe { libc::kill(pid, sig) }, 0, "kill({pid}, {sig})");
+    }
+
+    /// Waits for a stdout line containing `text`; returns it. Fails the test at the ceiling.
+    pub fn expect_line(&mut self, text: &str) -> String {
+        loop {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(text) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => panic!("no line with {text:?} before the ceiling; saw {:?}; stderr {}", self.seen, self.stderr()),
+                Err(RecvTimeoutError::Disconnected) => panic!("output ended without a line with {text:?}; saw {:?}; stderr {}", self.seen, self.stderr()),
+            }
+        }
+    }
+
+    /// Lines read so far by expect_line.
+    pub fn seen(&self) -> &[String] {
+        &self.seen
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.err.lock().unwrap()).into_owned()
+    }
+
+    /// Whether the run has ended.
+    pub fn exited(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_some()
+    }
+
+    pub fn wait(mut self) -> Output {
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > self.deadline {
+                panic!("still running at the ceiling; stderr so far: {}", self.stderr());
+            }
+            thread::sleep(Duration::from_millis(5));
+        };
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+        use std::os::unix::process::ExitStatusExt;
+        let code = status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
+        Output { code, stdout: self.out.lock().unwrap().clone(), stderr: self.stderr() }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // SIGKILL of the namespace's PID 1 takes every process in it along.
+        if let Some(root) = self.ns_root {
+            unsafe { libc::kill(root, libc::SIGKILL) };
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "exit status; stdout: {} stderr: {}", self.stdout, self.stderr);
+        self
+    }
+    pub fn stdout_has(&self, text: &str) -> &Self {
+        assert!(self.stdout.contains(text), "stdout lacks {text:?}: {}\nstderr: {}", self.stdout, self.stderr);
+        self
+    }
+    pub fn stderr_has(&self, text: &str) -> &Self {
+        assert!(self.stderr.contains(text), "stderr lacks {text:?}: {}", self.stderr);
+        self
+    }
+    pub fn stderr_lacks(&self, text: &str) -> &Self {
+        assert!(!self.stderr.contains(text), "stderr has {text:?}: {}", self.stderr);
+        self
+    }
+    /// The error path: exactly one line on stderr, naming the problem.
+    pub fn one_error_line(&self, text: &str) -> &Self {
+        assert_eq!(self.stderr.lines().count(), 1, "one line expected: {:?}", self.stderr);
+        self.stderr_has(text)
+    }
+}
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn bytes_arg(bytes: &[u8]) -> std::ffi::OsString {
+    OsStr::from_bytes(bytes).to_owned()
+}
