@@ -48,7 +48,9 @@ fn every_catchable_signal_reaches_the_command() {
 #[test]
 fn map_rewrites_and_drops_signals() {
     require_namespaces!();
-    let mut run = applet("init").args(["--map", "TERM:QUIT", "--map", "USR1:none", "--", "python3", &catch(), "child", "3"]).start();
+    let mut run = applet("init")
+        .args(["--map", "TERM:QUIT", "--map", "USR1:none", "--", "python3", &catch(), "child", "3"])
+        .start();
     run.expect_line("child ready");
     run.signal(libc::SIGUSR1);
     run.signal(libc::SIGUSR2);
@@ -63,7 +65,10 @@ fn map_rewrites_and_drops_signals() {
 #[test]
 fn map_from_the_environment() {
     require_namespaces!();
-    let mut run = applet("init").env("INITBOX_MAP", "USR1:USR2").args(["--", "python3", &catch(), "child", "15"]).start();
+    let mut run = applet("init")
+        .env("INITBOX_MAP", "USR1:USR2")
+        .args(["--", "python3", &catch(), "child", "15"])
+        .start();
     run.expect_line("child ready");
     run.signal(libc::SIGUSR1);
     run.expect_line("child got 12");
@@ -124,7 +129,12 @@ fn a_hundred_orphans_exiting_at_once_leave_no_zombie() {
     let mut run = applet("init").sh(&script).start();
     run.expect_line("spawned");
     let init = run.initbox_pid();
-    let orphans = || std::fs::read_to_string(format!("/proc/{init}/task/{init}/children")).unwrap().split_whitespace().count();
+    let orphans = || {
+        std::fs::read_to_string(format!("/proc/{init}/task/{init}/children"))
+            .unwrap()
+            .split_whitespace()
+            .count()
+    };
     assert!(orphans() >= 100, "the orphans were adopted by init: {}", orphans());
     std::fs::write(&go, "").unwrap();
     // They all exit now; wait (bounded) until init has only its command left.
@@ -174,7 +184,10 @@ fn a_descendant_ignoring_term_is_killed_after_the_grace_and_named() {
 #[test]
 fn a_stop_signal_kills_a_stubborn_command_after_the_grace() {
     require_namespaces!();
-    let mut run = applet("init").args(["--grace", "500ms"]).sh("trap 'echo got TERM' TERM; echo ready; while :; do sleep 0.1; done").start();
+    let mut run = applet("init")
+        .args(["--grace", "500ms"])
+        .sh("trap 'echo got TERM' TERM; echo ready; while :; do sleep 0.1; done")
+        .start();
     run.expect_line("ready");
     run.signal(libc::SIGTERM);
     run.expect_line("got TERM");
@@ -223,7 +236,11 @@ fn a_command_that_exits_at_once_is_not_missed() {
 #[test]
 fn bad_input_gets_one_line_and_the_right_status() {
     require_namespaces!();
-    applet("init").args(["--", "no-such-command-xyz"]).run().code(127).one_error_line("no-such-command-xyz': command not found");
+    applet("init")
+        .args(["--", "no-such-command-xyz"])
+        .run()
+        .code(127)
+        .one_error_line("no-such-command-xyz': command not found");
     let dir = temp_dir("notexec");
     let file = dir.join("script");
     std::fs::write(&file, "#!/bin/sh\n").unwrap();
@@ -234,7 +251,12 @@ fn bad_input_gets_one_line_and_the_right_status() {
     applet("init").args(["--to", "everyone", "true"]).run().code(125).one_error_line("bad --to 'everyone'");
     applet("init").args(["--bogus", "true"]).run().code(125).one_error_line("unknown option '--bogus'");
     applet("init").run().code(125).one_error_line("no command given");
-    applet("init").env("INITBOX_GRACE", "soon").args(["true"]).run().code(125).one_error_line("bad duration 'soon'");
+    applet("init")
+        .env("INITBOX_GRACE", "soon")
+        .args(["true"])
+        .run()
+        .code(125)
+        .one_error_line("bad duration 'soon'");
 }
 
 #[test]
@@ -247,7 +269,12 @@ fn options_end_at_the_first_word() {
 fn arguments_arrive_byte_exact() {
     require_namespaces!();
     let arg = bytes_arg(b"\xff\xfe a\tb\n");
-    applet("init").args(["--", "sh", "-c", r#"printf %s "$1" | od -An -tx1"#, "sh"]).arg(arg).run().code(0).stdout_has("ff fe 20 61 09 62 0a");
+    applet("init")
+        .args(["--", "sh", "-c", r#"printf %s "$1" | od -An -tx1"#, "sh"])
+        .arg(arg)
+        .run()
+        .code(0)
+        .stdout_has("ff fe 20 61 09 62 0a");
 }
 
 #[test]

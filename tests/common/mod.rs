@@ -148,12 +148,11 @@ impl Cmd {
                 err_sink.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
-        let ns_root = if self.namespace { find_child(child.id() as i32) } else { None };
         Running {
             child,
-            ns_root,
             lines,
             seen: Vec::new(),
+            matched: Vec::new(),
             out: out_copy,
             err: err_copy,
             threads: vec![out_thread, err_thread],
@@ -166,25 +165,13 @@ impl Cmd {
     }
 }
 
-/// The first child of `parent` (the namespace's PID 1 under unshare), waited for briefly.
-fn find_child(parent: i32) -> Option<i32> {
-    let until = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < until {
-        let children = std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children")).unwrap_or_default();
-        if let Some(pid) = children.split_whitespace().next().and_then(|p| p.parse().ok()) {
-            return Some(pid);
-        }
-        thread::sleep(Duration::from_millis(5));
-    }
-    None
-}
-
 pub struct Running {
+    /// initbox itself, or `unshare --kill-child` around it: killing unshare kills the
+    /// namespace's PID 1 (its parent-death signal), and with it every process inside.
     child: Child,
-    /// The namespace's PID 1, as the host numbers it.
-    ns_root: Option<i32>,
     lines: Receiver<String>,
     seen: Vec<String>,
+    matched: Vec<usize>,
     out: Arc<Mutex<String>>,
     err: Arc<Mutex<Vec<u8>>>,
     threads: Vec<thread::JoinHandle<()>>,
@@ -194,7 +181,7 @@ pub struct Running {
 impl Running {
     /// The host pid of the process running initbox (waits until it has exec'd).
     pub fn initbox_pid(&self) -> i32 {
-        let root = self.ns_root.expect("runs in a namespace");
+        let root = self.child.id() as i32;
         let until = Instant::now() + Duration::from_secs(10);
         while Instant::now() < until {
             let mut queue = vec![root];
@@ -202,7 +189,8 @@ impl Running {
                 if std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == Path::new(BIN)) {
                     return pid;
                 }
-                let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+                let children =
+                    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
                 queue.extend(children.split_whitespace().filter_map(|p| p.parse::<i32>().ok()));
             }
             thread::sleep(Duration::from_millis(5));
@@ -215,19 +203,35 @@ impl Running {
         assert_eq!(unsafe { libc::kill(pid, sig) }, 0, "kill({pid}, {sig})");
     }
 
-    /// Waits for a stdout line containing `text`; returns it. Fails the test at the ceiling.
+    /// Waits for a stdout line containing `text` that no earlier call matched (lines may
+    /// come in any order); returns it. Fails the test at the ceiling.
     pub fn expect_line(&mut self, text: &str) -> String {
+        if let Some(i) =
+            (0..self.seen.len()).find(|&i| !self.matched.contains(&i) && self.seen[i].contains(text))
+        {
+            self.matched.push(i);
+            return self.seen[i].clone();
+        }
         loop {
             let left = self.deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
                 Ok(line) => {
                     self.seen.push(line.clone());
                     if line.contains(text) {
+                        self.matched.push(self.seen.len() - 1);
                         return line;
                     }
                 }
-                Err(RecvTimeoutError::Timeout) => panic!("no line with {text:?} before the ceiling; saw {:?}; stderr {}", self.seen, self.stderr()),
-                Err(RecvTimeoutError::Disconnected) => panic!("output ended without a line with {text:?}; saw {:?}; stderr {}", self.seen, self.stderr()),
+                Err(RecvTimeoutError::Timeout) => panic!(
+                    "no line with {text:?} before the ceiling; saw {:?}; stderr {}",
+                    self.seen,
+                    self.stderr()
+                ),
+                Err(RecvTimeoutError::Disconnected) => panic!(
+                    "output ended without a line with {text:?}; saw {:?}; stderr {}",
+                    self.seen,
+                    self.stderr()
+                ),
             }
         }
     }
@@ -267,10 +271,6 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        // SIGKILL of the namespace's PID 1 takes every process in it along.
-        if let Some(root) = self.ns_root {
-            unsafe { libc::kill(root, libc::SIGKILL) };
-        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -289,7 +289,12 @@ impl Output {
         self
     }
     pub fn stdout_has(&self, text: &str) -> &Self {
-        assert!(self.stdout.contains(text), "stdout lacks {text:?}: {}\nstderr: {}", self.stdout, self.stderr);
+        assert!(
+            self.stdout.contains(text),
+            "stdout lacks {text:?}: {}\nstderr: {}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
     pub fn stderr_has(&self, text: &str) -> &Self {
