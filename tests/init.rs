@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 //! init as PID 1 of a PID namespace (and as a subreaper when not PID 1), with real
 //! processes and signals.
 
