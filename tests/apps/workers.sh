@@ -15,9 +15,9 @@ worker='
 '
 for n in 1 2 3; do
     if [ "$n" = 3 ]; then
-        setsid sh -c "$worker" worker "$n" "$state" "$work" &
+        setsid sh -c "$worker" worker "$n" "$state" "$work" 2>/dev/null &
     else
-        sh -c "$worker" worker "$n" "$state" "$work" &
+        sh -c "$worker" worker "$n" "$state" "$work" 2>/dev/null &
     fi
 done
 trap 'echo "parent: got SIGTERM, exiting now"; exit 143' TERM
