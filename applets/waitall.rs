@@ -37,10 +37,8 @@ const USAGE_ERROR: i32 = 2;
 const TIMED_OUT: i32 = 124;
 
 fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
-    let pid_mode = args
-        .iter()
-        .take_while(|a| a.starts_with(b"-") && a.as_slice() != b"--")
-        .any(|a| a == b"-p" || a == b"--pids");
+    // Usage errors of the -p form are status 2, as for killtree; of the wrapper form, 125.
+    let pid_mode = args.iter().take_while(|a| a.as_slice() != b"--").any(|a| a == b"-p" || a == b"--pids");
     let usage_code = if pid_mode { USAGE_ERROR } else { CANNOT_START };
     let parsed = cli::start("waitall", USAGE, &OPTIONS, args, env, usage_code)?;
     let duration_option = |name: &str| {

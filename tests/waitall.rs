@@ -1,0 +1,88 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+//! waitall: waiting for every descendant, the timeout and grace, and -p PID.
+
+mod common;
+use common::*;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+#[test]
+fn keeps_running_until_a_detached_grandchild_exits() {
+    require_namespaces!();
+    let out = applet("waitall")
+        .sh("setsid sh -c 'sleep 1; echo grandchild done' & echo command done; exit 4")
+        .not_pid1()
+        .run();
+    out.code(4);
+    let done = out.stdout.find("grandchild done").expect("waited for the grandchild");
+    assert!(out.stdout.find("command done").unwrap() < done);
+}
+
+#[test]
+fn timeout_terminates_then_kills_the_rest_and_logs_it() {
+    require_namespaces!();
+    let out = applet("waitall")
+        .args(["--timeout", "300ms", "--grace", "300ms"])
+        .sh("setsid sh -c 'trap \"\" TERM; exec sleep 300' & setsid sh -c 'exec sleep 300' & exit 0")
+        .not_pid1()
+        .ceiling(Duration::from_secs(20))
+        .run();
+    out.code(0).stderr_has("grace period (300ms) over: SIGKILL to pid").stderr_has("(sleep)");
+    // Only the TERM-ignoring sleeper lived to be killed.
+    assert_eq!(out.stderr.matches("SIGKILL to pid").count(), 1, "{}", out.stderr);
+}
+
+#[test]
+fn signals_pass_through_and_status_comes_back_through_three_wrappers() {
+    require_namespaces!();
+    let script = "trap 'echo got USR1' USR1; trap 'exit 3' TERM; echo ready; while :; do sleep 0.05; done";
+    let mut run = applet("sigfwd")
+        .arg("--")
+        .arg(applet_path("waitall"))
+        .arg("--")
+        .arg(applet_path("reap"))
+        .args(["--", "sh", "-c", script])
+        .not_pid1()
+        .start();
+    run.expect_line("ready");
+    run.signal(libc::SIGUSR1);
+    run.expect_line("got USR1");
+    run.signal(libc::SIGTERM);
+    run.wait().code(3);
+}
+
+fn waitall_p(args: &[&str]) -> Output {
+    initbox().arg("waitall").args(args).run()
+}
+
+#[test]
+fn pids_that_exit_give_0() {
+    let mut a = Command::new("sleep").arg("0.2").spawn().unwrap();
+    let mut b = Command::new("sleep").arg("0.4").spawn().unwrap();
+    waitall_p(&["-p", &a.id().to_string(), &b.id().to_string()]).code(0);
+    a.wait().unwrap();
+    b.wait().unwrap();
+}
+
+#[test]
+fn pids_still_running_at_the_timeout_give_124() {
+    let mut sleeper = Command::new("sleep").arg("300").stdout(Stdio::null()).spawn().unwrap();
+    let out = waitall_p(&["--timeout", "200ms", "-p", &sleeper.id().to_string()]);
+    sleeper.kill().unwrap();
+    sleeper.wait().unwrap();
+    out.code(124);
+}
+
+#[test]
+fn a_pid_that_never_existed_is_an_error_naming_it() {
+    waitall_p(&["-p", "99999999"]).code(1).one_error_line("pid 99999999: no such process");
+}
+
+#[test]
+fn bad_input() {
+    waitall_p(&["-p"]).code(2).one_error_line("-p needs at least one pid");
+    waitall_p(&["-p", "abc"]).code(2).one_error_line("bad pid 'abc'");
+    waitall_p(&["--timeout", "soon", "-p", "1"]).code(2).one_error_line("bad duration 'soon'");
+    waitall_p(&["--timeout", "soon", "true"]).code(125).one_error_line("bad duration 'soon'");
+    waitall_p(&[]).code(125).one_error_line("no command given");
+}
