@@ -79,7 +79,7 @@ fn map_from_the_environment() {
 
 /// The command and a second process in its group; `--to child` reaches only the first.
 fn group_of_two(to: &str) -> Vec<String> {
-    let script = format!("python3 {c} member & exec python3 {c} child 15", c = catch());
+    let script = format!("python3 {c} member 15 & exec python3 {c} child 15", c = catch());
     let mut run = applet("init").args(["--to", to, "--", "sh", "-c", &script]).start();
     run.expect_line("member ready");
     run.expect_line("child ready");
