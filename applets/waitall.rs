@@ -2,7 +2,7 @@
 
 use core::time::Duration;
 
-use crate::pidfd::{self, PidFd};
+use crate::pidfd::{self, Held};
 use crate::prelude::*;
 
 pub const APPLET: Applet =
@@ -70,7 +70,7 @@ fn wait_for_pids(operands: &[Vec<u8>], timeout: Option<Duration>) -> Result<i32>
         let pid = sys::parse_decimal(text)
             .filter(|pid| *pid > 0)
             .ok_or_else(|| Error::new(USAGE_ERROR, format!("bad pid '{}'", lossy(text))))?;
-        match PidFd::open(pid) {
+        match Held::hold_pid(pid) {
             Ok(target) => targets.push(target),
             Err(err) => {
                 missing = true;

@@ -21,11 +21,14 @@ mod signals;
 mod spawn;
 mod supervise;
 mod sys;
+mod tree;
 
 mod pidfd;
 
 #[path = "../applets/init.rs"]
 mod init;
+#[path = "../applets/killtree.rs"]
+mod killtree;
 #[path = "../applets/reap.rs"]
 mod reap;
 #[path = "../applets/sigfwd.rs"]
@@ -40,7 +43,7 @@ use applet::Applet;
 use cli::Env;
 use error::{CANNOT_START, Error, NOT_FOUND};
 
-const APPLETS: &[Applet] = &[init::APPLET, reap::APPLET, sigfwd::APPLET, waitall::APPLET];
+const APPLETS: &[Applet] = &[init::APPLET, reap::APPLET, sigfwd::APPLET, killtree::APPLET, waitall::APPLET];
 
 const USAGE: &str = "\
 Usage: initbox APPLET [ARG...]   or   APPLET [ARG...] through a link named APPLET

@@ -1,63 +1,117 @@
-//! Processes held by pidfd: a pid read once can be reused by another process later, a
-//! pidfd cannot. Signals sent through it reach the process it was opened for or nobody.
+//! Processes held from the moment they are found. A pid read from /proc may name another
+//! process a moment later; a pidfd cannot: signals sent through it reach the process it
+//! was opened for or nobody, and it becomes readable when that process exits.
 
 use alloc::vec::Vec;
 use core::ffi::c_int;
+use core::sync::atomic::{AtomicBool, Ordering};
 use core::time::Duration;
 
+use crate::info;
 use crate::proc::{self, ProcStat};
 use crate::sys::{self, Errno, Pid};
 
-pub struct PidFd {
-    fd: c_int,
+/// How often exits are checked where there are no pidfds to wait on (kernels before 5.3).
+const FALLBACK_POLL: Duration = Duration::from_millis(20);
+
+static FALLBACK_NOTED: AtomicBool = AtomicBool::new(false);
+
+pub struct Held {
+    pub stat: ProcStat,
+    /// None on kernels without pidfd_open: then the pid and start time name the process.
+    fd: Option<c_int>,
 }
 
-impl PidFd {
-    pub fn open(pid: Pid) -> Result<PidFd, Errno> {
-        Ok(PidFd { fd: sys::pidfd_open(pid)? })
+impl Held {
+    /// Holds a process seen in /proc: the pidfd is opened first, then the start time is
+    /// checked again, so a pid reused in between is never held.
+    pub fn hold(seen: &ProcStat) -> Result<Held, Errno> {
+        let held = Held { stat: seen.clone(), fd: open(seen.pid)? };
+        if held.is_alive_same() { Ok(held) } else { Err(libc::ESRCH) }
+    }
+
+    /// Holds a pid given by a user.
+    pub fn hold_pid(pid: Pid) -> Result<Held, Errno> {
+        let fd = open(pid)?;
+        let stat = proc::stat(pid);
+        match (fd, stat) {
+            (fd, Some(stat)) => Ok(Held { stat, fd }),
+            // No /proc, but the pidfd names the process well enough.
+            (Some(fd), None) => Ok(Held { stat: ProcStat::unknown(pid), fd: Some(fd) }),
+            (None, None) => Err(libc::ESRCH),
+        }
+    }
+
+    pub fn pid(&self) -> Pid {
+        self.stat.pid
     }
 
     pub fn signal(&self, sig: i32) -> Result<(), Errno> {
-        sys::pidfd_send_signal(self.fd, sig)
+        match self.fd {
+            Some(fd) => sys::pidfd_send_signal(fd, sig),
+            // One system call's window for reuse remains: the best an old kernel allows.
+            None if self.is_alive_same() => sys::kill(self.stat.pid, sig),
+            None => Err(libc::ESRCH),
+        }
+    }
+
+    /// Still the process first seen, and not yet exited (a zombie has exited).
+    fn is_alive_same(&self) -> bool {
+        proc::stat(self.stat.pid)
+            .is_some_and(|now| now.start_time == self.stat.start_time && now.state != b'Z')
     }
 }
 
-impl Drop for PidFd {
+impl Drop for Held {
     fn drop(&mut self) {
-        sys::close(self.fd);
+        if let Some(fd) = self.fd {
+            sys::close(fd);
+        }
     }
 }
 
-/// Signals a process seen in /proc earlier, if it is still that process: the pidfd is
-/// opened first, then the start time is checked, so the pid cannot be reused in between.
-/// On kernels without pidfds (before 5.3) it falls back to kill() after the same check,
-/// which leaves a window of one system call.
-pub fn signal_seen(seen: &ProcStat, sig: i32) -> Result<(), Errno> {
-    let still_same = || proc::stat(seen.pid).is_some_and(|now| now.start_time == seen.start_time);
-    match PidFd::open(seen.pid) {
-        Ok(target) if still_same() => target.signal(sig),
-        Ok(_) => Err(libc::ESRCH),
-        Err(libc::ENOSYS) if still_same() => sys::kill(seen.pid, sig),
+fn open(pid: Pid) -> Result<Option<c_int>, Errno> {
+    match sys::pidfd_open(pid) {
+        Ok(fd) => Ok(Some(fd)),
+        Err(libc::ENOSYS) => {
+            if !FALLBACK_NOTED.swap(true, Ordering::Relaxed) {
+                info!("no pidfds on this kernel: using kill() with a start-time check instead");
+            }
+            Ok(None)
+        }
         Err(err) => Err(err),
     }
 }
 
-/// Waits until every process in `targets` has exited or `timeout` has passed; returns
-/// whether all exited. No timeout means wait as long as it takes.
-pub fn wait_exited(targets: &[PidFd], timeout: Option<Duration>) -> Result<bool, Errno> {
+/// Signals a process seen in /proc earlier, if it is still that process.
+pub fn signal_seen(seen: &ProcStat, sig: i32) -> Result<(), Errno> {
+    Held::hold(seen)?.signal(sig)
+}
+
+/// Waits until every held process has exited or `timeout` has passed; returns whether
+/// all exited. No timeout means as long as it takes.
+pub fn wait_exited(targets: &[Held], timeout: Option<Duration>) -> Result<bool, Errno> {
     let deadline = timeout.map(|t| sys::now() + t);
-    let mut waiting: Vec<c_int> = targets.iter().map(|t| t.fd).collect();
-    while !waiting.is_empty() {
+    let mut waiting: Vec<&Held> = targets.iter().collect();
+    loop {
+        let fds: Vec<c_int> = waiting.iter().filter_map(|t| t.fd).collect();
+        let exited = sys::poll_readable(&fds, Some(Duration::ZERO))?;
+        let mut exited = exited.iter();
+        waiting.retain(|t| match t.fd {
+            Some(_) => !exited.next().copied().unwrap_or(false),
+            None => t.is_alive_same(),
+        });
+        if waiting.is_empty() {
+            return Ok(true);
+        }
         let left = match deadline {
-            Some(d) => match d.checked_sub(sys::now()) {
-                Some(left) if !left.is_zero() => Some(left),
-                _ => return Ok(false),
-            },
+            Some(d) if sys::now() >= d => return Ok(false),
+            Some(d) => Some(d.saturating_sub(sys::now())),
             None => None,
         };
-        let exited = sys::poll_readable(&waiting, left)?;
-        let mut flags = exited.iter();
-        waiting.retain(|_| !flags.next().copied().unwrap_or(false));
+        let fallback = waiting.iter().any(|t| t.fd.is_none());
+        let nap = if fallback { Some(left.map_or(FALLBACK_POLL, |l| l.min(FALLBACK_POLL))) } else { left };
+        let fds: Vec<c_int> = waiting.iter().filter_map(|t| t.fd).collect();
+        sys::poll_readable(&fds, nap)?;
     }
-    Ok(true)
 }

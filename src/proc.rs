@@ -17,6 +17,13 @@ pub struct ProcStat {
     pub start_time: u64,
 }
 
+impl ProcStat {
+    /// A process known only by its pid (where /proc cannot be read).
+    pub fn unknown(pid: Pid) -> ProcStat {
+        ProcStat { pid, name: Vec::new(), state: b'?', ppid: 0, pgrp: 0, start_time: 0 }
+    }
+}
+
 /// Parses a /proc/PID/stat line. The name is everything between the first '(' and the
 /// last ')', since the name itself may contain both.
 pub fn parse_stat(line: &[u8]) -> Option<ProcStat> {
@@ -60,21 +67,26 @@ pub fn is_ours() -> bool {
         .is_some_and(|s| s.pid == sys::getpid())
 }
 
-/// Every process below `root` by parentage, parents before children. Parentage, not the
+/// Every process below `roots` by parentage, parents before children. Parentage, not the
 /// process group or session, so members that called setsid or setpgid are included.
-pub fn descendants(table: &[ProcStat], root: Pid) -> Vec<ProcStat> {
-    let mut by_parent: Vec<&ProcStat> = table.iter().filter(|p| p.pid != root).collect();
+pub fn descendants(table: &[ProcStat], roots: &[Pid]) -> Vec<ProcStat> {
+    let mut by_parent: Vec<&ProcStat> = table.iter().filter(|p| !roots.contains(&p.pid)).collect();
     by_parent.sort_unstable_by_key(|p| p.ppid);
     let mut found: Vec<ProcStat> = Vec::new();
-    let mut parents = alloc::vec![root];
+    let mut parents = roots.to_vec();
     while let Some(parent) = parents.pop() {
-        let first = by_parent.partition_point(|p| p.ppid < parent);
-        for p in by_parent.get(first..).unwrap_or_default().iter().take_while(|p| p.ppid == parent) {
+        for p in children(&by_parent, parent) {
             parents.push(p.pid);
-            found.push((*p).clone());
+            found.push(p.clone());
         }
     }
     found
+}
+
+/// The processes whose parent is `parent`, from a table sorted by parent.
+pub fn children<'a>(by_parent: &'a [&'a ProcStat], parent: Pid) -> impl Iterator<Item = &'a ProcStat> + 'a {
+    let first = by_parent.partition_point(|p| p.ppid < parent);
+    by_parent.get(first..).unwrap_or_default().iter().take_while(move |p| p.ppid == parent).copied()
 }
 
 #[cfg(test)]
@@ -96,7 +108,7 @@ mod tests {
     fn descendants_follow_parentage() {
         let p = |pid, ppid| ProcStat { pid, name: Vec::new(), state: b'S', ppid, pgrp: pid, start_time: 0 };
         let table = [p(1, 0), p(10, 1), p(11, 10), p(12, 11), p(20, 1), p(13, 10)];
-        let mut below: Vec<Pid> = descendants(&table, 10).iter().map(|s| s.pid).collect();
+        let mut below: Vec<Pid> = descendants(&table, &[10]).iter().map(|s| s.pid).collect();
         below.sort();
         assert_eq!(below, [11, 12, 13]);
     }

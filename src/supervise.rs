@@ -293,7 +293,7 @@ impl Run<'_> {
         if self.as_pid1 {
             return Some(table.into_iter().filter(|p| p.pid != self.own_pid).collect());
         }
-        Some(proc::descendants(&table, self.own_pid))
+        Some(proc::descendants(&table, &[self.own_pid]))
     }
 
     fn descendants(&self) -> Vec<ProcStat> {

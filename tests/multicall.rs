@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 
-const APPLETS: &str = "init\nreap\nsigfwd\nwaitall\n";
+const APPLETS: &str = "init\nreap\nsigfwd\nkilltree\nwaitall\n";
 
 #[test]
 fn list_names_each_applet_once() {

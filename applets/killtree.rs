@@ -1,0 +1,160 @@
+//! killtree — the terminate, join, kill pattern for a whole process tree, race-free.
+
+use core::time::Duration;
+
+use crate::pidfd::{self, Held};
+use crate::prelude::*;
+use crate::proc;
+use crate::tree;
+
+pub const APPLET: Applet =
+    Applet { name: "killtree", summary: "signal a process and all its descendants, race-free", main };
+
+const USAGE: &str = "\
+Usage: killtree [OPTIONS] PID...
+
+Signals each PID and all its descendants, found by parentage (so processes
+that called setsid or setpgid are included). The tree is frozen first
+(SIGSTOP, top-down, rescanned until no new process appears), then signalled,
+then continued so its members can handle the signal. Every member is held
+by a pidfd from the moment it is found: a recycled pid is never signalled.
+killtree never signals itself.
+
+Options (each also as an environment variable INITBOX_<OPTION>):
+  -s, --signal SIG   the signal to send (default TERM)
+  --grace DUR        wait up to DUR for the whole tree to exit, then SIGKILL
+                     the survivors and wait for them
+  --children-only    spare each PID itself (it is stopped and continued)
+  --list             print the tree (pid, ppid, name); signal nothing
+  -v, --verbose      log more (repeatable); -q, --quiet: log less
+  -h, --help         this text; --version: the version
+
+Exit status: 0 done, 1 a PID did not exist (the others are still
+signalled) or /proc could not be read, 2 usage error.
+Shell pattern (terminate, join(60), kill):  killtree --grace 60s $pid
+";
+
+const OPTIONS: [Opt; 4] =
+    [value("signal", b's'), value("grace", 0), flag("children-only", 0), flag("list", 0)];
+
+const USAGE_ERROR: i32 = 2;
+const FAILED: i32 = 1;
+
+fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
+    let parsed = cli::start("killtree", USAGE, &OPTIONS, args, env, USAGE_ERROR)?;
+    let usage = |msg: String| Error::new(USAGE_ERROR, msg);
+    let sig = match parsed.last("signal") {
+        Some(text) => signals::parse(text).ok_or_else(|| usage(signals::bad_signal(text)))?,
+        None => signals::TERM,
+    };
+    let grace = parsed.last("grace").map(duration::parse).transpose().map_err(usage)?;
+    let children_only = parsed.count("children-only") > 0;
+    if parsed.operands.is_empty() {
+        return Err(usage(String::from("no PID given (see --help)")));
+    }
+    let own_pid = sys::getpid();
+    let mut failed = false;
+    let mut roots = Vec::new();
+    for text in &parsed.operands {
+        let pid = sys::parse_decimal(text)
+            .filter(|p| *p > 0)
+            .ok_or_else(|| usage(format!("bad pid '{}'", lossy(text))))?;
+        if pid == own_pid {
+            warn!("pid {pid} is killtree itself: skipped");
+            continue;
+        }
+        match Held::hold_pid(pid) {
+            Ok(root) => roots.push(root),
+            Err(err) => {
+                failed = true;
+                error!(
+                    "pid {pid}: {}",
+                    if err == libc::ESRCH { "no such process" } else { sys::strerror(err) }
+                );
+            }
+        }
+    }
+    if parsed.count("list") > 0 {
+        list(&roots)?;
+    } else if !roots.is_empty() {
+        let root_pids: Vec<Pid> = roots.iter().map(Held::pid).collect();
+        let frozen = tree::freeze(roots, own_pid).map_err(proc_error)?;
+        debug!("froze {} processes", frozen.len());
+        let is_target = |m: &Held| !(children_only && root_pids.contains(&m.pid()));
+        for member in frozen.iter().filter(|m| is_target(m)) {
+            let _ = member.signal(sig);
+        }
+        for member in &frozen {
+            let _ = member.signal(signals::CONT);
+        }
+        if let Some(grace) = grace {
+            let targets: Vec<Held> = frozen.into_iter().filter(|m| is_target(m)).collect();
+            end_survivors(targets, grace, own_pid, &root_pids, children_only)?;
+        }
+    }
+    Ok(if failed { FAILED } else { 0 })
+}
+
+/// After the signal: wait up to `grace` for the tree, then SIGKILL what is left, including
+/// what its members forked in the meantime, and wait for that.
+fn end_survivors(
+    targets: Vec<Held>,
+    grace: Duration,
+    own_pid: Pid,
+    roots: &[Pid],
+    children_only: bool,
+) -> Result<()> {
+    let wait_error = |err| Error::new(FAILED, format!("cannot wait for the tree: {}", sys::strerror(err)));
+    if pidfd::wait_exited(&targets, Some(grace)).map_err(wait_error)? {
+        return Ok(());
+    }
+    // Freeze again from every member still held: that also catches their new children.
+    let survivors = tree::freeze(targets, own_pid).map_err(proc_error)?;
+    let mut killed = Vec::new();
+    for member in survivors {
+        let spared = children_only && roots.contains(&member.pid());
+        if !spared && member.signal(signals::KILL).is_ok() {
+            warn!(
+                "grace period ({}) over: SIGKILL to pid {} ({})",
+                duration::show(grace),
+                member.pid(),
+                lossy(&member.stat.name)
+            );
+            killed.push(member);
+        } else {
+            let _ = member.signal(signals::CONT);
+        }
+    }
+    pidfd::wait_exited(&killed, None).map_err(wait_error)?;
+    Ok(())
+}
+
+fn list(roots: &[Held]) -> Result<()> {
+    let table = proc::all().map_err(proc_error)?;
+    let mut by_parent: Vec<&proc::ProcStat> = table.iter().collect();
+    by_parent.sort_unstable_by_key(|p| p.ppid);
+    let mut out = String::from("PID\tPPID\tNAME\n");
+    for root in roots {
+        // Depth-first, so each process is printed under its parent, indented one level.
+        let mut stack: Vec<(&proc::ProcStat, usize)> = alloc::vec![(&root.stat, 0)];
+        while let Some((stat, depth)) = stack.pop() {
+            out.push_str(&format!(
+                "{}\t{}\t{:indent$}{}\n",
+                stat.pid,
+                stat.ppid,
+                "",
+                lossy(&stat.name),
+                indent = depth * 2
+            ));
+            let mut kids: Vec<_> = proc::children(&by_parent, stat.pid).map(|c| (c, depth + 1)).collect();
+            kids.reverse();
+            stack.extend(kids);
+        }
+    }
+    sys::write_all(1, out.as_bytes())
+        .map_err(|err| Error::new(FAILED, format!("cannot write: {}", sys::strerror(err))))
+}
+
+fn proc_error(err: sys::Errno) -> Error {
+    Error::new(FAILED, format!("cannot read the process table in /proc: {}", sys::strerror(err)))
+}
