@@ -35,9 +35,6 @@ pub fn enabled(level: Level) -> bool {
 }
 
 pub fn emit(level: Level, args: Arguments) {
-    if !enabled(level) {
-        return;
-    }
     let tag = match level {
         Level::Error => "error: ",
         Level::Warn => "warning: ",
@@ -54,11 +51,21 @@ fn leaked_prefix(ptr: *mut String) -> &'static str {
     crate::sys::leaked_str(ptr).unwrap_or("initbox: ")
 }
 
+// The level is checked before the arguments are evaluated: a debug line in the reap loop
+// costs nothing unless -vv asked for it.
 #[macro_export]
-macro_rules! error { ($($t:tt)*) => { $crate::log::emit($crate::log::Level::Error, format_args!($($t)*)) } }
+macro_rules! log_at {
+    ($level:expr, $($t:tt)*) => {
+        if $crate::log::enabled($level) {
+            $crate::log::emit($level, format_args!($($t)*))
+        }
+    };
+}
 #[macro_export]
-macro_rules! warn { ($($t:tt)*) => { $crate::log::emit($crate::log::Level::Warn, format_args!($($t)*)) } }
+macro_rules! error { ($($t:tt)*) => { $crate::log_at!($crate::log::Level::Error, $($t)*) } }
 #[macro_export]
-macro_rules! info { ($($t:tt)*) => { $crate::log::emit($crate::log::Level::Info, format_args!($($t)*)) } }
+macro_rules! warn { ($($t:tt)*) => { $crate::log_at!($crate::log::Level::Warn, $($t)*) } }
 #[macro_export]
-macro_rules! debug { ($($t:tt)*) => { $crate::log::emit($crate::log::Level::Debug, format_args!($($t)*)) } }
+macro_rules! info { ($($t:tt)*) => { $crate::log_at!($crate::log::Level::Info, $($t)*) } }
+#[macro_export]
+macro_rules! debug { ($($t:tt)*) => { $crate::log_at!($crate::log::Level::Debug, $($t)*) } }

@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""initbox init side by side with tini, tini-static, dumb-init and catatonit (Debian's).
+
+Every init runs as PID 1 of a fresh PID namespace (unshare --pid --fork --mount-proc), in
+the same run, interleaved where it matters; results are medians, with ratios to initbox
+(these machines are noisy: absolute numbers move between runs, ratios hold better).
+
+Run:  sudo python3 benches/bench.py [--quick] > table.md
+Needs: root, gcc, util-linux, procps, strace, and the peers: apt-get install tini dumb-init catatonit
+"""
+import os
+import select
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INITBOX = os.path.join(ROOT, "target/x86_64-unknown-linux-musl/release/initbox")
+NS = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"]
+PEERS = [
+    ("initbox init", [INITBOX, "init", "--"]),
+    ("tini", ["/usr/bin/tini", "--"]),
+    ("tini-static", ["/usr/bin/tini-static", "--"]),
+    ("dumb-init", ["/usr/bin/dumb-init"]),
+    ("catatonit", ["/usr/bin/catatonit", "--"]),
+]
+QUICK = "--quick" in sys.argv
+
+
+def build():
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    helper = os.path.join(tempfile.mkdtemp(prefix="initbox-bench-"), "helper")
+    subprocess.run(["gcc", "-O2", "-Wno-infinite-recursion", "-o", helper, os.path.join(ROOT, "benches/helper.c")], check=True)
+    return helper
+
+
+def pid1_of(unshare_pid, timeout=5.0):
+    """The namespace's PID 1 (unshare's child), once it has exec'd the init."""
+    until = time.monotonic() + timeout
+    while time.monotonic() < until:
+        try:
+            with open(f"/proc/{unshare_pid}/task/{unshare_pid}/children") as f:
+                kids = f.read().split()
+            if kids and os.readlink(f"/proc/{kids[0]}/exe") != os.readlink(f"/proc/{unshare_pid}/exe"):
+                return int(kids[0])
+        except OSError:
+            pass
+        time.sleep(0.001)
+    raise RuntimeError("init did not start")
+
+
+def start(cmd, **kw):
+    return subprocess.Popen(NS + cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, **kw)
+
+
+def stop(proc):
+    proc.kill()
+    proc.wait()
+
+
+def median(xs):
+    return statistics.median(xs)
+
+
+def p99(xs):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * 0.99))]
+
+
+def size_row():
+    row = {}
+    for name, cmd in PEERS:
+        path = cmd[0]
+        kind = subprocess.run(["file", "-b", path], capture_output=True, text=True).stdout
+        static = "static" in kind
+        row[name] = (os.path.getsize(path), f"{os.path.getsize(path) / 1024:.0f} KB{' static' if static else ' dynamic'}")
+    return row
+
+
+def startup_row():
+    runs = 30 if QUICK else 150
+    times = {name: [] for name, _ in PEERS}
+    base = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(NS + ["/bin/true"], check=True)
+        base.append(time.perf_counter() - t)
+        for name, cmd in PEERS:
+            t = time.perf_counter()
+            subprocess.run(NS + cmd + ["/bin/true"], check=True)
+            times[name].append(time.perf_counter() - t)
+    b = median(base)
+    return {name: ((median(ts) - b) * 1e3, f"{(median(ts) - b) * 1e3:.2f} ms") for name, ts in times.items()}, b * 1e3
+
+
+def peak_rss_row():
+    row = {}
+    for name, cmd in PEERS:
+        proc = start(cmd + ["sleep", "2"])
+        pid = pid1_of(proc.pid)
+        time.sleep(0.5)
+        with open(f"/proc/{pid}/status") as f:
+            hwm = next(int(l.split()[1]) for l in f if l.startswith("VmHWM"))
+        stop(proc)
+        row[name] = (hwm, f"{hwm} KB")
+    return row
+
+
+def latency_row(helper):
+    samples = 200 if QUICK else 2000
+    row = {}
+    for name, cmd in PEERS:
+        proc = start(cmd + [helper, "sigwait"])
+        assert proc.stdout.readline() == b"ready\n"
+        pid = pid1_of(proc.pid)
+        lat = []
+        for _ in range(samples):
+            t0 = time.monotonic_ns()
+            os.kill(pid, signal.SIGUSR1)
+            lat.append((int(proc.stdout.readline()) - t0) / 1e3)
+        stop(proc)
+        row[name] = (median(lat), f"{median(lat):.0f} µs (p99 {p99(lat):.0f})")
+    return row
+
+
+def reaping_row(helper):
+    n = 2000 if QUICK else 10000
+    rounds = 1 if QUICK else 3
+    row = {}
+    results = {name: [] for name, _ in PEERS}
+    for _ in range(rounds):
+        for name, cmd in PEERS:
+            out = subprocess.run(NS + cmd + [helper, "orphans", str(n)], capture_output=True, check=True).stdout
+            results[name].append(int(out.split()[0]) / 1e6)
+    for name, ts in results.items():
+        row[name] = (median(ts), f"{median(ts):.0f} ms ({min(ts):.0f}-{max(ts):.0f})")
+    return row, n
+
+
+def shutdown_row(helper):
+    runs = 20 if QUICK else 100
+    res = {name: [] for name, _ in PEERS}
+    for _ in range(runs):
+        for name, cmd in PEERS:
+            proc = start(cmd + [helper, "exitstamp"])
+            stamp = int(proc.stdout.readline())
+            proc.wait()
+            res[name].append((time.monotonic_ns() - stamp) / 1e3)
+    return {name: (median(ts), f"{median(ts):.0f} µs") for name, ts in res.items()}
+
+
+def idle_row():
+    seconds = 3 if QUICK else 10
+    row = {}
+    procs = []
+    for name, cmd in PEERS:
+        proc = start(cmd + ["sleep", "600"])
+        procs.append((name, proc, pid1_of(proc.pid)))
+    time.sleep(0.5)
+
+    def switches(pid):
+        with open(f"/proc/{pid}/status") as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("voluntary_ctxt_switches"))
+
+    # First a window untouched (a tracer's attach itself wakes the process), then one
+    # under strace for the system call count.
+    before = {name: switches(pid) for name, _, pid in procs}
+    time.sleep(seconds)
+    after = {name: switches(pid) for name, _, pid in procs}
+    tracers = []
+    for name, _, pid in procs:
+        out = tempfile.NamedTemporaryFile(delete=False, suffix=".strace")
+        tracers.append((name, out.name, subprocess.Popen(["strace", "-c", "-f", "-o", out.name, "-p", str(pid)], stderr=subprocess.DEVNULL)))
+    time.sleep(seconds)
+    for _, _, t in tracers:
+        t.send_signal(signal.SIGINT)
+        t.wait()
+    for name, path, _ in tracers:
+        with open(path) as f:
+            total = [l for l in f if l.strip().endswith("total")]
+        # "% time  seconds  usecs/call  calls  [errors]  total"
+        calls = int(total[0].split()[3]) if total else 0
+        os.unlink(path)
+        row[name] = (calls, f"{after[name] - before[name]} wake-ups, {calls} system calls")
+    for _, proc, _ in procs:
+        stop(proc)
+    return row, seconds
+
+
+KILLTREE_PROBE = r"""
+import os, select, subprocess, sys, time, resource
+resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
+helper, method, n, killtree = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+tree = subprocess.Popen([helper, "tree", str(n)], stdout=subprocess.PIPE)
+root = int(tree.stdout.readline())
+def members():
+    table = {}
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                stat = open(f"/proc/{p}/stat").read()
+                table[int(p)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except OSError:
+                pass
+    found, todo = [root], [root]
+    while todo:
+        parent = todo.pop()
+        kids = [p for p, pp in table.items() if pp == parent]
+        found += kids
+        todo += kids
+    return found
+while len(members()) < n:
+    time.sleep(0.01)
+pids = members()
+fds = [os.pidfd_open(p) for p in pids]
+cmds = {
+    "killtree": [killtree, str(root)],
+    "pkill -P, recursive": ["sh", "-c", 'k() { for c in $(pgrep -P $1); do k $c; done; kill $1; }; k ' + str(root)],
+    "kill -- -PGID": ["kill", "-TERM", "--", "-" + str(root)],
+}
+t0 = time.perf_counter()
+subprocess.run(cmds[method])
+poller = select.poll()
+for fd in fds:
+    poller.register(fd, select.POLLIN)
+left = len(fds)
+deadline = time.perf_counter() + 10
+while left and time.perf_counter() < deadline:
+    for fd, _ in poller.poll(100):
+        poller.unregister(fd)
+        left -= 1
+print(f"{(time.perf_counter() - t0) * 1e3:.1f} {left} {len(pids)}")
+"""
+
+
+def killtree_rows(helper):
+    n = 1000
+    rounds = 1 if QUICK else 5
+    killtree = os.path.join(tempfile.mkdtemp(prefix="initbox-bench-"), "killtree")
+    os.symlink(INITBOX, killtree)
+    rows = {}
+    for method in ["killtree", "pkill -P, recursive", "kill -- -PGID"]:
+        times, escaped = [], []
+        for _ in range(rounds):
+            out = subprocess.run(
+                NS + [INITBOX, "init", "-q", "--", "python3", "-c", KILLTREE_PROBE, helper, method, str(n), killtree],
+                capture_output=True, text=True, check=True).stdout.split()
+            times.append(float(out[0]))
+            escaped.append(int(out[1]))
+        rows[method] = (median(times), max(escaped), int(out[2]))
+    os.unlink(killtree)
+    return rows
+
+
+def table(title, row, lower_is_better=True, show_ratio=True):
+    base = row["initbox init"][0]
+    cells = []
+    for name, _ in PEERS:
+        value, text = row[name]
+        if show_ratio and base and name != "initbox init":
+            text += f" ({value / base:.1f}x)" if base else ""
+        cells.append(text)
+    return f"| {title} | " + " | ".join(cells) + " |"
+
+
+def main():
+    if os.geteuid() != 0:
+        sys.exit("needs root (unshare --pid)")
+    helper = build()
+    print(f"<!-- {time.strftime('%Y-%m-%d %H:%M')} on {os.uname().release}, {os.cpu_count()} cores"
+          f"{', quick' if QUICK else ''} -->")
+    print("| measure | " + " | ".join(name for name, _ in PEERS) + " |")
+    print("|---" * (len(PEERS) + 1) + "|")
+    print(table("binary size", size_row()))
+    row, base = startup_row()
+    print(table(f"startup overhead (over {base:.1f} ms for unshare + /bin/true)", row))
+    print(table("peak RSS of PID 1", peak_rss_row()))
+    print(table("signal forwarding latency, median", latency_row(helper)))
+    row, n = reaping_row(helper)
+    print(table(f"reap {n} orphans exiting at once", row))
+    print(table("shutdown lag after the last exit", shutdown_row(helper)))
+    row, seconds = idle_row()
+    print(table(f"idle cost over {seconds} s", row, show_ratio=False))
+    print()
+    print("| ending a 1,000-process tree | time until all gone (median) | processes left 10 s after the command |")
+    print("|---|---|---|")
+    for method, (ms, left, total) in killtree_rows(helper).items():
+        print(f"| {method} | {ms:.1f} ms | {left} of {total} |")
+
+
+if __name__ == "__main__":
+    main()
