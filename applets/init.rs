@@ -39,16 +39,24 @@ Signals: TERM, SIGTERM, term, 15, RTMIN+3.
 const OPTIONS: [Opt; 5] =
     [value("grace", 0), value("to", 0), values("map", 0), values("success", 0), value("pdeathsig", 0)];
 
-const DEFAULT_GRACE: Duration = Duration::from_secs(8);
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(8);
+
+/// init's duties, for init and its personalities: wait for everything, SIGTERM what is left
+/// when the command exits, shut down on TERM/INT, SIGKILL after the grace period.
+pub fn supervisor() -> Supervisor {
+    Supervisor {
+        after: AfterCommand::WaitAll { term_after: Some(Duration::ZERO) },
+        stop_signals_shut_down: true,
+        grace: DEFAULT_GRACE,
+        ..Supervisor::default()
+    }
+}
 
 fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
     let parsed = cli::start("init", USAGE, &OPTIONS, args, env, CANNOT_START)?;
     let supervisor = Supervisor {
         forward: Forward::parse(parsed.last("to"), false)?,
         map: SignalMap::from_pairs(parsed.all("map")).map_err(Error::usage)?,
-        subreaper: true,
-        after: AfterCommand::WaitAll { term_after: Some(Duration::ZERO) },
-        stop_signals_shut_down: true,
         grace: parsed
             .last("grace")
             .map(duration::parse)
@@ -59,19 +67,20 @@ fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
             .last("pdeathsig")
             .map(|s| signals::parse(s).ok_or_else(|| Error::usage(signals::bad_signal(s))))
             .transpose()?,
+        ..supervisor()
     };
-    let success = success_codes(&parsed)?;
+    let success = success_codes(parsed.all("success"), CANNOT_START)?;
     let command = Command::from_operands(&parsed, env)?;
     let code = supervisor.run(Some(command))?.code();
     Ok(if success.contains(&code) { 0 } else { code })
 }
 
-fn success_codes(parsed: &Parsed) -> Result<Vec<i32>> {
-    parsed
-        .all("success")
+/// `--success` (or tini's `-e`) codes: exit statuses 0-255 to report as 0.
+pub fn success_codes<'a>(texts: impl Iterator<Item = &'a [u8]>, usage_code: i32) -> Result<Vec<i32>> {
+    texts
         .map(|text| {
             sys::parse_decimal(text).filter(|code| *code <= 255).ok_or_else(|| {
-                Error::usage(format!("bad --success '{}': use an exit status 0-255", lossy(text)))
+                Error::new(usage_code, format!("bad exit status '{}': use 0-255", lossy(text)))
             })
         })
         .collect()

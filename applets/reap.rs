@@ -28,13 +28,8 @@ const OPTIONS: [Opt; 1] = [values("map", 0)];
 fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
     let parsed = cli::start("reap", USAGE, &OPTIONS, args, env, CANNOT_START)?;
     let supervisor = Supervisor {
-        forward: Forward::Group,
         map: SignalMap::from_pairs(parsed.all("map")).map_err(Error::usage)?,
-        subreaper: true,
-        after: AfterCommand::Leave,
-        stop_signals_shut_down: false,
-        grace: core::time::Duration::ZERO,
-        pdeathsig: None,
+        ..Supervisor::default()
     };
     let command = if parsed.operands.is_empty() { None } else { Some(Command::from_operands(&parsed, env)?) };
     Ok(supervisor.run(command)?.code())

@@ -32,10 +32,7 @@ fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
         forward: Forward::parse(parsed.last("to"), true)?,
         map: SignalMap::from_pairs(parsed.all("map")).map_err(Error::usage)?,
         subreaper: false,
-        after: AfterCommand::Leave,
-        stop_signals_shut_down: false,
-        grace: core::time::Duration::ZERO,
-        pdeathsig: None,
+        ..Supervisor::default()
     };
     Ok(supervisor.run(Some(Command::from_operands(&parsed, env)?))?.code())
 }

@@ -49,13 +49,9 @@ fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
         return wait_for_pids(&parsed.operands, timeout);
     }
     let supervisor = Supervisor {
-        forward: Forward::Group,
-        map: SignalMap::default(),
-        subreaper: true,
         after: AfterCommand::WaitAll { term_after: timeout },
-        stop_signals_shut_down: false,
         grace: duration_option("grace")?.unwrap_or(DEFAULT_GRACE),
-        pdeathsig: None,
+        ..Supervisor::default()
     };
     Ok(supervisor.run(Some(Command::from_operands(&parsed, env)?))?.code())
 }

@@ -111,19 +111,21 @@ def peak_rss_row():
 
 def latency_row(helper):
     samples = 200 if QUICK else 2000
-    row = {}
+    # All inits run at once and take turns, so drift in the machine's load hits each alike.
+    running = []
     for name, cmd in PEERS:
         proc = start(cmd + [helper, "sigwait"])
         assert proc.stdout.readline() == b"ready\n"
-        pid = pid1_of(proc.pid)
-        lat = []
-        for _ in range(samples):
+        running.append((name, proc, pid1_of(proc.pid)))
+    lat = {name: [] for name, _ in PEERS}
+    for _ in range(samples):
+        for name, proc, pid in running:
             t0 = time.monotonic_ns()
             os.kill(pid, signal.SIGUSR1)
-            lat.append((int(proc.stdout.readline()) - t0) / 1e3)
+            lat[name].append((int(proc.stdout.readline()) - t0) / 1e3)
+    for _, proc, _ in running:
         stop(proc)
-        row[name] = (median(lat), f"{median(lat):.0f} µs (p99 {p99(lat):.0f})")
-    return row
+    return {name: (median(ls), f"{median(ls):.0f} µs (p99 {p99(ls):.0f})") for name, ls in lat.items()}
 
 
 def reaping_row(helper):

@@ -120,6 +120,18 @@ pub fn start(
 
 fn parse(opts: &[Opt], args: &[Vec<u8>], env: &Env) -> core::result::Result<Parsed, String> {
     let all: Vec<&Opt> = opts.iter().chain(COMMON.iter()).collect();
+    let mut parsed = parse_command_line(&all, args)?;
+    parsed.fill_from_env(opts.iter().chain(COMMON.get(2..).unwrap_or_default()), env);
+    Ok(parsed)
+}
+
+/// Another tool's command line (a personality): only `opts`, no `INITBOX_*` variables.
+pub fn parse_foreign(opts: &[Opt], args: &[Vec<u8>]) -> core::result::Result<Parsed, String> {
+    let all: Vec<&Opt> = opts.iter().collect();
+    parse_command_line(&all, args)
+}
+
+fn parse_command_line(all: &[&Opt], args: &[Vec<u8>]) -> core::result::Result<Parsed, String> {
     let mut found: Vec<(&'static str, Vec<u8>)> = Vec::new();
     let mut i = 0;
     while let Some(arg) = args.get(i) {
@@ -174,28 +186,34 @@ fn parse(opts: &[Opt], args: &[Vec<u8>], env: &Env) -> core::result::Result<Pars
             break;
         }
     }
-    let mut used_env = Vec::new();
-    for opt in opts.iter().chain(COMMON.get(2..).unwrap_or_default()) {
-        let var = env_name(opt.long);
-        let Some(text) = env.get(&var) else { continue };
-        used_env.push(var);
-        if found.iter().any(|(name, _)| *name == opt.long) {
-            continue; // the command line wins
-        }
-        match opt.takes {
-            Takes::Nothing => {
-                let times = match text {
-                    b"" | b"0" => 0,
-                    _ => sys::parse_decimal(text).map_or(1, |n| n as usize),
-                };
-                found.extend((0..times).map(|_| (opt.long, Vec::new())));
+    Ok(Parsed { found, operands: args.get(i..).unwrap_or_default().to_vec(), used_env: Vec::new() })
+}
+
+impl Parsed {
+    /// Options not on the command line are taken from `INITBOX_<OPTION>` variables.
+    fn fill_from_env<'a>(&mut self, opts: impl Iterator<Item = &'a Opt>, env: &Env) {
+        for opt in opts {
+            let var = env_name(opt.long);
+            let Some(text) = env.get(&var) else { continue };
+            self.used_env.push(var);
+            if self.count(opt.long) > 0 {
+                continue; // the command line wins
             }
-            Takes::Value => found.push((opt.long, text.to_vec())),
-            Takes::Values => found
-                .extend(text.split(|&c| c == b',').filter(|v| !v.is_empty()).map(|v| (opt.long, v.to_vec()))),
+            match opt.takes {
+                Takes::Nothing => {
+                    let times = match text {
+                        b"" | b"0" => 0,
+                        _ => sys::parse_decimal(text).map_or(1, |n| n as usize),
+                    };
+                    self.found.extend((0..times).map(|_| (opt.long, Vec::new())));
+                }
+                Takes::Value => self.found.push((opt.long, text.to_vec())),
+                Takes::Values => self.found.extend(
+                    text.split(|&c| c == b',').filter(|v| !v.is_empty()).map(|v| (opt.long, v.to_vec())),
+                ),
+            }
         }
     }
-    Ok(Parsed { found, operands: args.get(i..).unwrap_or_default().to_vec(), used_env })
 }
 
 /// `INITBOX_PDEATHSIG` for `pdeathsig`, `INITBOX_CHILDREN_ONLY` for `children-only`.

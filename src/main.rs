@@ -25,6 +25,8 @@ mod tree;
 
 mod pidfd;
 
+#[path = "../applets/compat.rs"]
+mod compat;
 #[path = "../applets/init.rs"]
 mod init;
 #[path = "../applets/killtree.rs"]
@@ -44,6 +46,11 @@ use cli::Env;
 use error::{CANNOT_START, Error, NOT_FOUND};
 
 const APPLETS: &[Applet] = &[init::APPLET, reap::APPLET, sigfwd::APPLET, killtree::APPLET, waitall::APPLET];
+
+/// init under other tools' names and command lines (not listed or installed: link them
+/// yourself where an image expects the original).
+const PERSONALITIES: &[Applet] =
+    &[compat::TINI, compat::DOCKER_INIT, compat::DUMB_INIT, compat::CATATONIT, compat::PODMAN_INIT];
 
 const USAGE: &str = "\
 Usage: initbox APPLET [ARG...]   or   APPLET [ARG...] through a link named APPLET
@@ -82,6 +89,10 @@ fn multi_call(args: &[Vec<u8>]) -> Result<(&'static Applet, &[Vec<u8>]), Error> 
             let mut text = alloc::string::String::from(USAGE);
             for applet in APPLETS {
                 text.push_str(&format!("  {:<9} {}\n", applet.name, applet.summary));
+            }
+            text.push_str("\nPersonalities (init with another tool's command line, under its name):\n");
+            for applet in PERSONALITIES {
+                text.push_str(&format!("  {:<11} {}\n", applet.name, applet.summary));
             }
             text.push_str("\n'initbox APPLET --help' describes each.\n");
             let _ = sys::write_all(1, text.as_bytes());
@@ -133,7 +144,7 @@ fn install(args: &[Vec<u8>]) -> Result<(&'static Applet, &'static [Vec<u8>]), Er
 }
 
 fn find(name: &[u8]) -> Option<&'static Applet> {
-    APPLETS.iter().find(|applet| applet.name.as_bytes() == name)
+    APPLETS.iter().chain(PERSONALITIES).find(|applet| applet.name.as_bytes() == name)
 }
 
 fn names() -> Vec<&'static str> {

@@ -24,6 +24,9 @@ pub const TERM: i32 = 15;
 pub const CHLD: i32 = 17;
 pub const CONT: i32 = 18;
 pub const STOP: i32 = 19;
+pub const TSTP: i32 = 20;
+pub const TTIN: i32 = 21;
+pub const TTOU: i32 = 22;
 
 /// Signals the kernel raises for a fault in the process itself: left unblocked so a bug
 /// crashes loudly instead of hanging in the pending set.

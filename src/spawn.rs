@@ -19,8 +19,17 @@ pub struct Command {
     pub env: Vec<CString>,
     /// The signal mask to give back (the one initbox started with).
     pub mask: SigBits,
-    /// Run in a process group of its own, in the terminal's foreground if stdin is one.
-    pub own_group: bool,
+    pub group: Grouping,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Grouping {
+    /// Stay in initbox's process group.
+    Inherit,
+    /// A process group of its own, the terminal's foreground one if stdin is a terminal.
+    OwnGroup,
+    /// A session of its own, with stdin's terminal as its controlling terminal (dumb-init).
+    OwnSession,
 }
 
 impl Command {
@@ -33,7 +42,7 @@ impl Command {
             argv: parsed.operands.clone(),
             env: env.for_child(&parsed.used_env),
             mask: SigBits(0),
-            own_group: true,
+            group: Grouping::OwnGroup,
         })
     }
 
@@ -60,10 +69,8 @@ impl Command {
             Ok(Forked::Parent(pid)) => pid,
         };
         sys::close(report_write);
-        if self.own_group {
-            // Also done in the child; doing it here too closes the race with our first kill.
-            let _ = sys::setpgid(pid, pid);
-        }
+        // The read returns at exec (the pipe closes) or with the child's errno: either way
+        // the child has its group or session by then, before any signal is forwarded.
         let mut report = [0u8; 4];
         let got = sys::read(report_read, &mut report).unwrap_or(0);
         sys::close(report_read);
@@ -104,11 +111,20 @@ impl Command {
         envp: &[*const core::ffi::c_char],
         report: i32,
     ) -> ! {
-        if self.own_group {
-            let _ = sys::setpgid(0, 0);
-            if sys::isatty(0) {
-                // SIGTTOU is still blocked here, so a background caller may take the terminal.
-                let _ = sys::tcsetpgrp(0, sys::getpid());
+        match self.group {
+            Grouping::Inherit => {}
+            Grouping::OwnGroup => {
+                let _ = sys::setpgid(0, 0);
+                if sys::isatty(0) {
+                    // SIGTTOU is still blocked here, so a background caller may take the terminal.
+                    let _ = sys::tcsetpgrp(0, sys::getpid());
+                }
+            }
+            Grouping::OwnSession => {
+                let _ = sys::setsid();
+                if sys::isatty(0) {
+                    let _ = sys::take_controlling_terminal(0);
+                }
             }
         }
         signals::restore_sigpipe();

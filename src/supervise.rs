@@ -59,6 +59,26 @@ pub struct Supervisor {
     /// From SIGTERM of the rest (or a stop signal) to SIGKILL of everything left.
     pub grace: Duration,
     pub pdeathsig: Option<i32>,
+    /// Log every reaped orphan as a warning (tini -w).
+    pub warn_on_reap: bool,
+    /// After forwarding TSTP, TTIN or TTOU, stop itself too, as a shell job would (dumb-init).
+    pub stop_with_tty_signals: bool,
+}
+
+impl Default for Supervisor {
+    fn default() -> Self {
+        Supervisor {
+            forward: Forward::Group,
+            map: SignalMap::default(),
+            subreaper: true,
+            after: AfterCommand::Leave,
+            stop_signals_shut_down: false,
+            grace: Duration::ZERO,
+            pdeathsig: None,
+            warn_on_reap: false,
+            stop_with_tty_signals: false,
+        }
+    }
 }
 
 /// Where a run stands.
@@ -225,6 +245,7 @@ impl Run<'_> {
             Status::Signaled(sig) if !self.state.shutting_down() && sig != signals::TERM => {
                 warn!("pid {pid} was killed by {}", signals::name(sig))
             }
+            _ if self.sup.warn_on_reap => warn!("reaped zombie pid {pid}: {}", describe(status)),
             _ => debug!("reaped pid {pid}: {}", describe(status)),
         }
     }
@@ -258,6 +279,12 @@ impl Run<'_> {
             self.state.kill_at = Some(sys::now() + self.sup.grace);
         }
         self.forward(to, signal.sender);
+        if self.sup.stop_with_tty_signals
+            && matches!(sig, signals::TSTP | signals::TTIN | signals::TTOU)
+            && !self.as_pid1
+        {
+            let _ = sys::kill(self.own_pid, signals::STOP);
+        }
         None
     }
 

@@ -210,6 +210,17 @@ pub fn setpgid(pid: Pid, pgid: Pid) -> Result<(), Errno> {
     check(unsafe { libc::setpgid(pid, pgid) }).map(drop)
 }
 
+pub fn setsid() -> Result<Pid, Errno> {
+    // SAFETY: setsid has no memory effects.
+    check(unsafe { libc::setsid() })
+}
+
+/// TIOCSCTTY: makes the terminal on `fd` the controlling terminal of this new session.
+pub fn take_controlling_terminal(fd: c_int) -> Result<(), Errno> {
+    // SAFETY: TIOCSCTTY takes an integer argument (0: do not steal from another session).
+    check(unsafe { libc::ioctl(fd, libc::TIOCSCTTY, 0) }).map(drop)
+}
+
 pub fn isatty(fd: c_int) -> bool {
     // SAFETY: isatty has no memory effects.
     unsafe { libc::isatty(fd) == 1 }
