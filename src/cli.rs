@@ -11,6 +11,8 @@ use crate::signals::lossy;
 use crate::{log, sys};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The commit built from (see build.rs): `0123456789ab`, with `-dirty` for local changes.
+pub const COMMIT: &str = env!("INITBOX_COMMIT");
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Takes {

@@ -99,7 +99,8 @@ fn multi_call(args: &[Vec<u8>]) -> Result<(&'static Applet, &[Vec<u8>]), Error> 
             Err(Error::quiet(0))
         }
         Some(b"--version") => {
-            let _ = sys::write_all(1, format!("initbox {}\n", cli::VERSION).as_bytes());
+            let _ =
+                sys::write_all(1, format!("initbox {} (commit {})\n", cli::VERSION, cli::COMMIT).as_bytes());
             Err(Error::quiet(0))
         }
         Some(name) => match find(name) {

@@ -115,7 +115,7 @@ fn a_name_with_parens_and_spaces_is_handled() {
     std::fs::copy("/bin/sleep", &odd).unwrap();
     let out = in_namespace(&format!(
         r#"sh -c '"$0" 300 & wait' "{odd}" & root=$!
-        until [ "$("$KILLTREE" --list $root | wc -l)" = 3 ]; do sleep 0.02; done
+        until "$KILLTREE" --list $root | grep -q "x) (y z"; do sleep 0.02; done
         "$KILLTREE" --list $root
         watch $("$KILLTREE" --list $root | awk -F'\t' 'NR > 1 {{print $1}}')
         "$KILLTREE" $root; watched"#,

@@ -22,8 +22,28 @@ pub fn apps() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apps")
 }
 
-/// A link named after the applet, so the tests exercise dispatch by argv[0].
+/// The aarch64 binary to test under qemu-user instead of the native one (`.ci/run` sets
+/// it for the emulated slice), with the emulator.
+pub fn emulated() -> Option<(PathBuf, PathBuf)> {
+    let bin = std::env::var_os("INITBOX_TEST_AARCH64")?;
+    let qemu = std::env::var_os("INITBOX_TEST_QEMU").unwrap_or_else(|| "/usr/bin/qemu-aarch64-static".into());
+    Some((std::fs::canonicalize(bin).unwrap(), PathBuf::from(qemu)))
+}
+
+/// A link named after the applet, so the tests exercise dispatch by argv[0]. Under
+/// emulation, a script of that name that runs the aarch64 binary with argv[0] set to it.
 pub fn applet_path(applet: &str) -> PathBuf {
+    if let Some((bin, qemu)) = emulated() {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("aarch64-applets");
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = dir.join(applet);
+        let tmp = dir.join(format!(".{applet}.{}", std::process::id()));
+        let text = format!("#!/bin/sh\nexec {} -0 \"$0\" {} \"$@\"\n", qemu.display(), bin.display());
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        std::fs::rename(&tmp, &script).unwrap();
+        return script;
+    }
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("applets");
     std::fs::create_dir_all(&dir).unwrap();
     let link = dir.join(applet);
@@ -76,7 +96,20 @@ pub fn applet(name: &str) -> Cmd {
 
 /// The binary under its own name: `initbox ARGS` (run directly, no namespace).
 pub fn initbox() -> Cmd {
-    Cmd { args: vec![BIN.into()], env: Vec::new(), namespace: false, ceiling: CEILING }
+    let args = match emulated() {
+        Some((bin, qemu)) => vec![qemu.into_os_string(), bin.into_os_string()],
+        None => vec![BIN.into()],
+    };
+    Cmd { args, env: Vec::new(), namespace: false, ceiling: CEILING }
+}
+
+/// Whether `pid` runs initbox (natively, or the emulator running it).
+fn runs_initbox(pid: i32) -> bool {
+    let Ok(exe) = std::fs::read_link(format!("/proc/{pid}/exe")) else { return false };
+    match emulated() {
+        Some((_, qemu)) => exe == qemu,
+        None => exe == Path::new(BIN),
+    }
 }
 
 impl Cmd {
@@ -186,7 +219,7 @@ impl Running {
         while Instant::now() < until {
             let mut queue = vec![root];
             while let Some(pid) = queue.pop() {
-                if std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == Path::new(BIN)) {
+                if runs_initbox(pid) {
                     return pid;
                 }
                 let children =
