@@ -128,6 +128,8 @@ fn install(args: &[Vec<u8>]) -> Result<(&'static Applet, &'static [Vec<u8>]), Er
             format!("cannot find this binary's path in /proc/self/exe: {}", sys::strerror(e)),
         )
     })?;
+    // A scratch image has no /sbin to link into: make the directory (one level) if needed.
+    let _ = sys::mkdir(&sys::c_string(dir));
     let mut failed = false;
     for applet in APPLETS {
         let link = sys::c_string(&[dir.as_slice(), b"/", applet.name.as_bytes()].concat());

@@ -356,6 +356,11 @@ pub fn is_symlink(path: &CStr) -> Result<bool, Errno> {
     Ok(st.st_mode & libc::S_IFMT == libc::S_IFLNK)
 }
 
+pub fn mkdir(path: &CStr) -> Result<(), Errno> {
+    // SAFETY: path is NUL-terminated.
+    check(unsafe { libc::mkdir(path.as_ptr(), 0o755) }).map(drop)
+}
+
 pub fn unlink(path: &CStr) -> Result<(), Errno> {
     // SAFETY: path is NUL-terminated.
     check(unsafe { libc::unlink(path.as_ptr()) }).map(drop)

@@ -16,7 +16,11 @@ fn cargo() -> Command {
 }
 
 fn build_release(dir: &Path, target: &str) -> PathBuf {
-    let status = cargo().args(["build", "--release", "--locked", "--quiet", "--target", target]).current_dir(dir).status().unwrap();
+    let status = cargo()
+        .args(["build", "--release", "--locked", "--quiet", "--target", target])
+        .current_dir(dir)
+        .status()
+        .unwrap();
     assert!(status.success(), "cargo build --release --target {target} in {}", dir.display());
     dir.join("target").join(target).join("release/initbox")
 }
@@ -64,7 +68,12 @@ fn x86_64_builds_are_byte_identical_from_two_checkouts() {
     let mut binaries = Vec::new();
     for name in ["first", "second-checkout"] {
         let dir = base.join(name);
-        let status = Command::new("git").args(["clone", "--quiet", "--no-hardlinks"]).arg(root()).arg(&dir).status().unwrap();
+        let status = Command::new("git")
+            .args(["clone", "--quiet", "--no-hardlinks"])
+            .arg(root())
+            .arg(&dir)
+            .status()
+            .unwrap();
         assert!(status.success());
         binaries.push(std::fs::read(build_release(&dir, "x86_64-unknown-linux-musl")).unwrap());
     }
