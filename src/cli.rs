@@ -120,7 +120,7 @@ pub fn start(
     Ok(parsed)
 }
 
-fn parse(opts: &[Opt], args: &[Vec<u8>], env: &Env) -> core::result::Result<Parsed, String> {
+pub fn parse(opts: &[Opt], args: &[Vec<u8>], env: &Env) -> core::result::Result<Parsed, String> {
     let all: Vec<&Opt> = opts.iter().chain(COMMON.iter()).collect();
     let mut parsed = parse_command_line(&all, args)?;
     parsed.fill_from_env(opts.iter().chain(COMMON.get(2..).unwrap_or_default()), env);

@@ -15,6 +15,8 @@ mod error;
 mod log;
 mod prelude;
 mod proc;
+#[cfg(test)]
+mod robustness;
 #[cfg(not(test))]
 mod rt;
 mod signals;

@@ -151,9 +151,18 @@ pub fn bad_signal(text: &[u8]) -> String {
     format!("bad signal '{}': use a name like TERM, SIGUSR1, RTMIN+2 or a number 1-64", lossy(text))
 }
 
-/// Bytes as text for messages, with invalid UTF-8 shown as U+FFFD.
+/// Bytes as text for messages: invalid UTF-8 shown as U+FFFD, control characters escaped
+/// (`\n`, `\u{1b}`), so that a message stays one line whatever the user typed.
 pub fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    let mut text = String::new();
+    for c in String::from_utf8_lossy(bytes).chars() {
+        if c.is_control() {
+            text.extend(c.escape_default());
+        } else {
+            text.push(c);
+        }
+    }
+    text
 }
 
 #[cfg(test)]
