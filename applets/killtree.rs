@@ -52,6 +52,13 @@ fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
     if parsed.operands.is_empty() {
         return Err(usage(String::from("no PID given (see --help)")));
     }
+    if !proc::is_ours() {
+        // A /proc of another PID namespace would name other processes than ours.
+        return Err(Error::new(
+            FAILED,
+            "cannot use /proc: it is not mounted or shows another PID namespace (mount -t proc proc /proc)",
+        ));
+    }
     let own_pid = sys::getpid();
     let mut failed = false;
     let mut roots = Vec::new();

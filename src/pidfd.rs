@@ -33,7 +33,8 @@ impl Held {
     /// Holds a pid given by a user.
     pub fn hold_pid(pid: Pid) -> Result<Held, Errno> {
         let fd = open(pid)?;
-        let stat = proc::stat(pid);
+        // A /proc of another PID namespace would describe another process.
+        let stat = if proc::is_ours() { proc::stat(pid) } else { None };
         match (fd, stat) {
             (fd, Some(stat)) => Ok(Held { stat, fd }),
             // No /proc, but the pidfd names the process well enough.

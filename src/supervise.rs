@@ -105,13 +105,14 @@ impl Supervisor {
         let start_mask = signals::block(supervised).map_err(|e| setup_error("cannot block signals", e))?;
         let own_pid = sys::getpid();
         let as_pid1 = own_pid == 1;
+        let mut parent_already_died = None;
         if let Some(sig) = self.pdeathsig.filter(|_| !as_pid1) {
             let parent = sys::getppid();
             sys::set_parent_death_signal(sig)
                 .map_err(|e| setup_error("cannot set the parent-death signal", e))?;
             if sys::getppid() != parent {
                 // The parent died before the request took hold: act as if the signal came.
-                let _ = sys::kill(own_pid, sig);
+                parent_already_died = Some(sys::Received { signo: sig, sender: 0 });
             }
         }
         if self.subreaper
@@ -140,6 +141,9 @@ impl Supervisor {
             proc_is_ours: proc::is_ours(),
             state: State { command, status: None, term_at: None, kill_at: None, killing: false },
         };
+        if let Some(status) = parent_already_died.and_then(|signal| run.on_signal(signal)) {
+            return Ok(status);
+        }
         run.main_loop(supervised)
     }
 }
@@ -253,7 +257,9 @@ impl Run<'_> {
     /// Returns a status when the signal ends the run (a pause process told to stop).
     fn on_signal(&mut self, signal: sys::Received) -> Option<Status> {
         let sig = signal.signo;
-        if sig == signals::CHLD {
+        // CHLD only wakes the reaper. A signal from ourselves is the kernel's answer to our
+        // own doing (SIGPIPE for a log line into a closed pipe): never the command's business.
+        if sig == signals::CHLD || signal.sender == self.own_pid {
             return None;
         }
         let is_stop = sig == signals::TERM || sig == signals::INT;

@@ -1,7 +1,7 @@
 """Test program: reports every signal it receives as '<label> got <number>'.
 
 Usage: catch.py [LABEL [EXIT_ON_SIGNAL_NUMBER...]]
-Prints '<label> ready' once its handlers are installed.
+Prints '<label> ready <pid>' once its handlers are installed.
 """
 import os
 import signal
@@ -14,7 +14,7 @@ exit_on = {int(n) for n in sys.argv[2:]}
 def handler(number, _frame):
     os.write(1, f"{label} got {number}\n".encode())
     if number in exit_on:
-        sys.exit(0)
+        os._exit(0)  # at once: a signal arriving during interpreter shutdown would kill it
 
 
 for sig in signal.valid_signals():
@@ -25,6 +25,6 @@ for sig in signal.valid_signals():
     except (OSError, ValueError, RuntimeError):
         pass
 
-os.write(1, f"{label} ready\n".encode())
+os.write(1, f"{label} ready {os.getpid()}\n".encode())
 while True:
     signal.pause()

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_initbox");
 /// How long any one run may take before the test fails and the run is killed.
-pub const CEILING: Duration = Duration::from_secs(60);
+pub const CEILING: Duration = Duration::from_secs(120);
 
 pub fn apps() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apps")
@@ -229,6 +229,22 @@ impl Running {
             thread::sleep(Duration::from_millis(5));
         }
         panic!("initbox never started");
+    }
+
+    /// The host pid of a process below initbox that its namespace numbers `ns_pid`.
+    pub fn host_pid(&self, ns_pid: i32) -> i32 {
+        let mut queue = vec![self.initbox_pid()];
+        while let Some(pid) = queue.pop() {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            let nspid = status.lines().find(|l| l.starts_with("NSpid:")).unwrap_or_default();
+            if nspid.split_whitespace().last() == Some(&ns_pid.to_string()) {
+                return pid;
+            }
+            let children =
+                std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+            queue.extend(children.split_whitespace().filter_map(|p| p.parse::<i32>().ok()));
+        }
+        panic!("no process {ns_pid} below initbox");
     }
 
     pub fn signal(&self, sig: i32) {
