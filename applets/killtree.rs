@@ -60,27 +60,7 @@ fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
         ));
     }
     let own_pid = sys::getpid();
-    let mut failed = false;
-    let mut roots = Vec::new();
-    for text in &parsed.operands {
-        let pid = sys::parse_decimal(text)
-            .filter(|p| *p > 0)
-            .ok_or_else(|| usage(format!("bad pid '{}'", lossy(text))))?;
-        if pid == own_pid {
-            warn!("pid {pid} is killtree itself: skipped");
-            continue;
-        }
-        match Held::hold_pid(pid) {
-            Ok(root) => roots.push(root),
-            Err(err) => {
-                failed = true;
-                error!(
-                    "pid {pid}: {}",
-                    if err == libc::ESRCH { "no such process" } else { sys::strerror(err) }
-                );
-            }
-        }
-    }
+    let (roots, failed) = pidfd::hold_operands(&parsed.operands, own_pid, USAGE_ERROR)?;
     if parsed.count("list") > 0 {
         list(&roots)?;
     } else if !roots.is_empty() {

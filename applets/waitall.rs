@@ -2,7 +2,7 @@
 
 use core::time::Duration;
 
-use crate::pidfd::{self, Held};
+use crate::pidfd;
 use crate::prelude::*;
 
 pub const APPLET: Applet =
@@ -60,23 +60,7 @@ fn wait_for_pids(operands: &[Vec<u8>], timeout: Option<Duration>) -> Result<i32>
     if operands.is_empty() {
         return Err(Error::new(USAGE_ERROR, "-p needs at least one pid"));
     }
-    let mut targets = Vec::new();
-    let mut missing = false;
-    for text in operands {
-        let pid = sys::parse_decimal(text)
-            .filter(|pid| *pid > 0)
-            .ok_or_else(|| Error::new(USAGE_ERROR, format!("bad pid '{}'", lossy(text))))?;
-        match Held::hold_pid(pid) {
-            Ok(target) => targets.push(target),
-            Err(err) => {
-                missing = true;
-                error!(
-                    "pid {pid}: {}",
-                    if err == libc::ESRCH { "no such process" } else { sys::strerror(err) }
-                );
-            }
-        }
-    }
+    let (targets, missing) = pidfd::hold_operands(operands, sys::getpid(), USAGE_ERROR)?;
     let all_exited = pidfd::wait_exited(&targets, timeout)
         .map_err(|err| Error::new(1, format!("cannot wait for the pids: {}", sys::strerror(err))))?;
     Ok(match (all_exited, missing) {

@@ -4,6 +4,7 @@
  *                    until PID 1 had reaped every one (ns)
  *   exitstamp        print CLOCK_MONOTONIC ns, then exit 0
  *   tree N           build a tree of about N sleeping processes (fan-out 10), print its root
+ *   churn N          N times: leave an orphan to PID 1 that exits at once (soak test)
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -88,6 +89,19 @@ int main(int argc, char **argv) {
         close(gate[1]); /* every orphan wakes and exits at once */
         while (others_of_pid1() > 0) {}
         say("%lld\n", now_ns() - start, 0);
+        return 0;
+    }
+    if (!strcmp(argv[1], "churn") && argc > 2) {
+        long n = atol(argv[2]);
+        for (long i = 0; i < n; i++) {
+            pid_t middle = fork();
+            if (middle == 0) {
+                if (fork() == 0) _exit(0); /* the orphan: PID 1 must reap it */
+                _exit(0);
+            }
+            if (middle < 0) { usleep(1000); continue; }
+            waitpid(middle, NULL, 0);
+        }
         return 0;
     }
     if (!strcmp(argv[1], "tree") && argc > 2) {

@@ -84,6 +84,38 @@ fn open(pid: Pid) -> Result<Option<c_int>, Errno> {
     }
 }
 
+/// The pids a user named on the command line, held. A word that is not a pid is a usage
+/// error (`usage_code`); a pid with no process is logged, named, and reported in the
+/// returned flag, and the others are still held. `spare` (the caller) is skipped.
+pub fn hold_operands(
+    operands: &[Vec<u8>],
+    spare: Pid,
+    usage_code: i32,
+) -> crate::error::Result<(Vec<Held>, bool)> {
+    let mut held = Vec::new();
+    let mut missing = false;
+    for text in operands {
+        let pid = sys::parse_decimal(text).filter(|pid| *pid > 0).ok_or_else(|| {
+            crate::error::Error::new(usage_code, alloc::format!("bad pid '{}'", crate::signals::lossy(text)))
+        })?;
+        if pid == spare {
+            crate::warn!("pid {pid} is this process itself: skipped");
+            continue;
+        }
+        match Held::hold_pid(pid) {
+            Ok(target) => held.push(target),
+            Err(err) => {
+                missing = true;
+                crate::error!(
+                    "pid {pid}: {}",
+                    if err == libc::ESRCH { "no such process" } else { sys::strerror(err) }
+                );
+            }
+        }
+    }
+    Ok((held, missing))
+}
+
 /// Signals a process seen in /proc earlier, if it is still that process.
 pub fn signal_seen(seen: &ProcStat, sig: i32) -> Result<(), Errno> {
     Held::hold(seen)?.signal(sig)

@@ -326,6 +326,12 @@ pub fn set_ignored(sig: i32, ignore: bool) -> bool {
     old == libc::SIG_IGN
 }
 
+pub fn sleep(d: Duration) {
+    let ts = libc::timespec { tv_sec: d.as_secs() as i64, tv_nsec: i64::from(d.subsec_nanos()) };
+    // SAFETY: ts is a valid timespec; the remainder is not wanted (null).
+    unsafe { libc::nanosleep(&ts, core::ptr::null_mut()) };
+}
+
 /// CLOCK_MONOTONIC, as a duration since an arbitrary start.
 pub fn now() -> Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };

@@ -7,16 +7,35 @@ use alloc::vec::Vec;
 use crate::pidfd::Held;
 use crate::proc;
 use crate::signals;
-use crate::sys::{Errno, Pid};
+use crate::sys::{self, Errno, Pid};
 use crate::warn;
+use core::time::Duration;
 
 /// A bound on rescans, against a tree that grows faster than it can be frozen (each pass
 /// stops every process it finds, so in practice two or three passes suffice).
 const MAX_PASSES: usize = 1000;
 
-/// Stops `roots` and every descendant, rescanning /proc until a full pass finds no new
-/// process; returns everything held, parents before children. `spare` is never stopped
-/// or held (the caller itself, when it is inside the tree).
+/// How long to let queued SIGSTOPs take effect before looking again.
+const STOP_POLL: Duration = Duration::from_millis(1);
+
+/// Whether every held member is stopped, a zombie, or gone, as `table` shows them.
+fn all_stopped(table: &[proc::ProcStat], held: &[Held]) -> bool {
+    let mut states: Vec<(Pid, u8)> = table.iter().map(|p| (p.pid, p.state)).collect();
+    states.sort_unstable();
+    held.iter().all(|member| match states.binary_search_by_key(&member.pid(), |(pid, _)| *pid) {
+        Ok(i) => matches!(states.get(i), Some((_, b'T' | b't' | b'Z' | b'X'))),
+        Err(_) => true,
+    })
+}
+
+/// Stops `roots` and every descendant, rescanning /proc until a pass finds no new process
+/// while every member is seen stopped (or gone); returns everything held, parents before
+/// children. `spare` is never stopped or held (the caller itself, when inside the tree).
+///
+/// "Seen stopped" matters: SIGSTOP is only queued when sent, and a member inside fork()
+/// at that moment finishes it, so its child may appear after the scan that followed the
+/// signal. A member in state T cannot be inside fork(), so a scan taken once all are
+/// stopped shows every child they made.
 pub fn freeze(roots: Vec<Held>, spare: Pid) -> Result<Vec<Held>, Errno> {
     let mut held = roots;
     for member in &held {
@@ -42,10 +61,16 @@ pub fn freeze(roots: Vec<Held>, spare: Pid) -> Result<Vec<Held>, Errno> {
             held.push(member);
             found += 1;
         }
-        if found == 0 {
+        if found == 0 && all_stopped(&table, &held) {
             return Ok(held);
         }
+        if found == 0 {
+            sys::sleep(STOP_POLL);
+        }
     }
-    warn!("the tree kept growing through {MAX_PASSES} scans; going on with {} processes", held.len());
+    warn!(
+        "the tree did not settle (still growing, or members not stopping) in {MAX_PASSES} scans; going on with {} processes",
+        held.len()
+    );
     Ok(held)
 }

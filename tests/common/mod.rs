@@ -361,6 +361,27 @@ impl Output {
     }
 }
 
+/// The command (exits on TERM) with a second process in its group; returns whether USR1
+/// sent to PID 1 reached the second one.
+pub fn usr1_reaches_group_member(cmd: Cmd) -> bool {
+    let script =
+        format!("python3 {c} member 15 & exec python3 {c} child 15", c = apps().join("catch.py").display());
+    let mut run = cmd.args(["sh", "-c", &script]).start();
+    let member: i32 = run.expect_line("member ready").rsplit(' ').next().unwrap().parse().unwrap();
+    run.expect_line("child ready");
+    run.signal(libc::SIGUSR1);
+    run.expect_line("child got 10");
+    // Through the group, USR1 was queued to the member in the same kill() as to the child.
+    // A USR2 sent to the member directly now is handled after it (lower numbers first):
+    // once the member reports USR2, it has reported USR1 if it ever will.
+    unsafe { libc::kill(run.host_pid(member), libc::SIGUSR2) };
+    run.expect_line("member got 12");
+    let reached = run.seen().iter().any(|l| l == "member got 10");
+    run.signal(libc::SIGTERM);
+    run.wait().code(0);
+    reached
+}
+
 pub fn temp_dir(name: &str) -> PathBuf {
     static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
