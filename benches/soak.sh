@@ -16,7 +16,8 @@ init=$(pgrep -P "$job" | head -1)
 measure() { echo "$(awk '/VmRSS/ {print $2}' "/proc/$init/status") KB resident, $(ls "/proc/$init/fd" | wc -l) descriptors"; }
 echo "before: $(measure)"
 start=$SECONDS
-until pgrep -f "$helper churn" >/dev/null; do sleep 0.1; done
-while pgrep -f "$helper churn" >/dev/null; do sleep 1; done
+# (by name: init's own command line mentions the helper too)
+until pgrep -x soak-helper >/dev/null; do sleep 0.1; done
+while pgrep -x soak-helper >/dev/null; do sleep 0.5; done
 echo "after $n orphans reaped in $((SECONDS - start)) s: $(measure)"
 wait "$job"
