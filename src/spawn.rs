@@ -17,8 +17,6 @@ const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:
 pub struct Command {
     pub argv: Vec<Vec<u8>>,
     pub env: Vec<CString>,
-    /// The signal mask to give back (the one initbox started with).
-    pub mask: SigBits,
     pub group: Grouping,
 }
 
@@ -41,12 +39,12 @@ impl Command {
         Ok(Command {
             argv: parsed.operands.clone(),
             env: env.for_child(&parsed.used_env),
-            mask: SigBits(0),
             group: Grouping::OwnGroup,
         })
     }
 
-    pub fn spawn(&self) -> Result<Pid> {
+    /// Starts the command with `mask` as its signal mask (the one initbox started with).
+    pub fn spawn(&self, mask: SigBits) -> Result<Pid> {
         let program = self.argv.first().ok_or_else(|| Error::usage("no command given"))?;
         let candidates = self.candidates(program);
         let argv: Vec<CString> = self.argv.iter().map(|a| sys::c_string(a)).collect();
@@ -64,7 +62,7 @@ impl Command {
             }
             Ok(Forked::Child) => {
                 sys::close(report_read);
-                self.become_command(&candidates, &argv_ptrs, &env_ptrs, report_write)
+                self.become_command(mask, &candidates, &argv_ptrs, &env_ptrs, report_write)
             }
             Ok(Forked::Parent(pid)) => pid,
         };
@@ -106,6 +104,7 @@ impl Command {
 
     fn become_command(
         &self,
+        mask: SigBits,
         candidates: &[CString],
         argv: &[*const core::ffi::c_char],
         envp: &[*const core::ffi::c_char],
@@ -128,7 +127,7 @@ impl Command {
             }
         }
         signals::restore_sigpipe();
-        let _ = sys::set_signal_mask(self.mask);
+        let _ = sys::set_signal_mask(mask);
         // As execvp: a permission problem on one candidate is reported only if no later
         // candidate runs; "not found" is the answer when nothing exists.
         let mut error = libc::ENOENT;

@@ -124,13 +124,7 @@ impl Supervisor {
                 sys::strerror(err)
             );
         }
-        let command = match command {
-            Some(mut cmd) => {
-                cmd.mask = start_mask;
-                Some(cmd.spawn()?)
-            }
-            None => None,
-        };
+        let command = command.map(|cmd| cmd.spawn(start_mask)).transpose()?;
         if let Some(pid) = command {
             debug!("started command, pid {pid}");
         }
@@ -138,7 +132,7 @@ impl Supervisor {
             sup: self,
             own_pid,
             as_pid1,
-            proc_is_ours: proc::is_ours(),
+            proc_is_ours: core::cell::OnceCell::new(),
             state: State { command, status: None, term_at: None, kill_at: None, killing: false },
         };
         if let Some(status) = parent_already_died.and_then(|signal| run.on_signal(signal)) {
@@ -156,7 +150,8 @@ struct Run<'a> {
     sup: &'a Supervisor,
     own_pid: Pid,
     as_pid1: bool,
-    proc_is_ours: bool,
+    /// Whether /proc shows our PID namespace: read when first needed, not at start-up.
+    proc_is_ours: core::cell::OnceCell<bool>,
     state: State,
 }
 
@@ -319,7 +314,7 @@ impl Run<'_> {
     /// Every process this run is responsible for besides itself: the whole namespace as
     /// PID 1, otherwise its descendants. None when /proc cannot tell.
     fn others(&self) -> Option<Vec<ProcStat>> {
-        if !self.proc_is_ours {
+        if !*self.proc_is_ours.get_or_init(proc::is_ours) {
             return None;
         }
         let table = proc::all().ok()?;
