@@ -300,11 +300,14 @@ impl Run<'_> {
         let result = match self.sup.forward {
             Forward::Child => sys::kill(command, sig),
             Forward::Group => sys::kill(-command, sig),
-            Forward::Tree => {
-                let _ = sys::kill(command, sig);
-                self.signal_each(&self.descendants(), sig);
-                Ok(())
-            }
+            // The command is one of the descendants; without /proc it is the only one known.
+            Forward::Tree => match self.descendants() {
+                tree if tree.is_empty() => sys::kill(command, sig),
+                tree => {
+                    self.signal_each(&tree, sig);
+                    Ok(())
+                }
+            },
         };
         if let Err(err) = result {
             debug!("forwarding {} failed: {}", signals::name(sig), sys::strerror(err));

@@ -44,6 +44,7 @@ fn tree_mode_reaches_a_setsid_grandchild_and_group_mode_does_not() {
     require_namespaces!();
     let tree = detached_grandchild("tree");
     assert!(tree.iter().any(|l| l == "grandchild got 10"), "{tree:?}");
+    assert_eq!(tree.iter().filter(|l| *l == "child got 10").count(), 1, "once each: {tree:?}");
     let group = detached_grandchild("group");
     assert!(!group.iter().any(|l| l.starts_with("grandchild got")), "{group:?}");
 }
