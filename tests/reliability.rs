@@ -210,3 +210,34 @@ fn the_command_inherits_no_descriptor_mask_ignored_signal_or_used_variable() {
         out.stdout
     );
 }
+
+#[test]
+fn a_read_only_root_filesystem_changes_nothing() {
+    require_namespaces!();
+    // init writes no file: on a read-only root it reaps, forwards and shuts down as ever.
+    let link = applet_path("init");
+    let script = format!(
+        r#"mount -o remount,bind,ro / && exec "{}" --grace 300ms -- sh -c 'touch /ro-probe 2>/dev/null && echo writable; sh -c "trap \"\" TERM; exec sleep 300" & sleep 0.2; exit 3'"#,
+        link.display()
+    );
+    let out = Command::new("unshare")
+        .args([
+            "--pid",
+            "--fork",
+            "--mount",
+            "--propagation",
+            "private",
+            "--mount-proc",
+            "--kill-child",
+            "sh",
+            "-c",
+            &script,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
+    assert!(!stdout.contains("writable"), "the root was not read-only: {stdout}");
+    assert!(stderr.contains("SIGKILL to pid") && stderr.contains("(sleep)"), "{stderr}");
+}
