@@ -49,18 +49,7 @@ fn every_catchable_signal_reaches_the_command() {
 #[test]
 fn map_rewrites_and_drops_signals() {
     require_namespaces!();
-    let mut run = applet("init")
-        .args(["--map", "TERM:QUIT", "--map", "USR1:none", "--", "python3", &catch(), "child", "3"])
-        .start();
-    run.expect_line("child ready");
-    run.signal(libc::SIGUSR1);
-    run.signal(libc::SIGUSR2);
-    run.expect_line("child got 12");
-    assert!(!run.seen().iter().any(|l| l.contains("got 10")), "USR1 was not dropped: {:?}", run.seen());
-    run.signal(libc::SIGTERM);
-    run.expect_line("child got 3");
-    assert!(!run.seen().iter().any(|l| l.contains("got 15")));
-    run.wait().code(0);
+    assert_map_rewrites_and_drops(applet("init"));
 }
 
 #[test]

@@ -52,17 +52,7 @@ fn tree_mode_reaches_a_setsid_grandchild_and_group_mode_does_not() {
 #[test]
 fn map_rewrites_and_drops() {
     require_namespaces!();
-    let mut run = applet("sigfwd")
-        .args(["--map", "TERM:QUIT", "--map", "USR1:none", "--", "python3", &catch(), "child", "3"])
-        .start();
-    run.expect_line("child ready");
-    run.signal(libc::SIGUSR1);
-    run.signal(libc::SIGUSR2);
-    run.expect_line("child got 12");
-    run.signal(libc::SIGTERM);
-    run.expect_line("child got 3");
-    assert!(!run.seen().iter().any(|l| l.contains("got 10") || l.contains("got 15")), "{:?}", run.seen());
-    run.wait().code(0);
+    assert_map_rewrites_and_drops(applet("sigfwd"));
 }
 
 #[test]

@@ -382,6 +382,33 @@ pub fn usr1_reaches_group_member(cmd: Cmd) -> bool {
     reached
 }
 
+/// `--map TERM:QUIT --map USR1:none` on `cmd` (an applet, options to come): USR1 is
+/// dropped (USR2 after it arrives alone), TERM arrives as QUIT.
+pub fn assert_map_rewrites_and_drops(cmd: Cmd) {
+    let catch = apps().join("catch.py");
+    let mut run = cmd
+        .args([
+            "--map",
+            "TERM:QUIT",
+            "--map",
+            "USR1:none",
+            "--",
+            "python3",
+            catch.to_str().unwrap(),
+            "child",
+            "3",
+        ])
+        .start();
+    run.expect_line("child ready");
+    run.signal(libc::SIGUSR1);
+    run.signal(libc::SIGUSR2);
+    run.expect_line("child got 12");
+    run.signal(libc::SIGTERM);
+    run.expect_line("child got 3");
+    assert!(!run.seen().iter().any(|l| l.contains("got 10") || l.contains("got 15")), "{:?}", run.seen());
+    run.wait().code(0);
+}
+
 pub fn temp_dir(name: &str) -> PathBuf {
     static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
