@@ -81,15 +81,10 @@ fn docker_init(args: &[Vec<u8>], env: &Env) -> Result<i32> {
 
 fn tini_as(name: &str, args: &[Vec<u8>], env: &Env) -> Result<i32> {
     let parsed = foreign(name, &TINI_OPTIONS, args)?;
-    if parsed.count("help") > 0 {
-        return print(&format!("{TINI_USAGE}{MORE}"));
-    }
-    if parsed.count("version") > 0 {
-        // The form `docker info` parses: "tini version X - git.COMMIT".
-        return print(&format!("tini version 0.19.0 - git.initbox-{}\n", cli::VERSION));
-    }
-    if parsed.count("license") > 0 {
-        return print(LICENSE);
+    // The version in the form `docker info` parses: "tini version X - git.COMMIT".
+    let version = format!("tini version 0.19.0 - git.initbox-{}\n", cli::VERSION);
+    if let Some(answered) = answer_info(&parsed, TINI_USAGE, &version) {
+        return answered;
     }
     let verbosity = env.get(b"TINI_VERBOSITY").and_then(sys::parse_decimal).unwrap_or(1) as usize;
     let verbosity = verbosity + parsed.count("verbose");
@@ -143,11 +138,9 @@ const DUMB_INIT_OPTIONS: [Opt; 5] = [
 
 fn dumb_init(args: &[Vec<u8>], env: &Env) -> Result<i32> {
     let parsed = foreign("dumb-init", &DUMB_INIT_OPTIONS, args)?;
-    if parsed.count("help") > 0 {
-        return print(&format!("{DUMB_INIT_USAGE}{MORE}"));
-    }
-    if parsed.count("version") > 0 {
-        return print(&format!("dumb-init v1.2.5 (initbox {})\n", cli::VERSION));
+    let version = format!("dumb-init v1.2.5 (initbox {})\n", cli::VERSION);
+    if let Some(answered) = answer_info(&parsed, DUMB_INIT_USAGE, &version) {
+        return answered;
     }
     let debug = parsed.count("verbose") > 0 || env.get(b"DUMB_INIT_DEBUG") == Some(b"1");
     crate::log::start("dumb-init", if debug { 2 } else { 0 }, 0);
@@ -210,14 +203,9 @@ fn podman_init(args: &[Vec<u8>], env: &Env) -> Result<i32> {
 
 fn catatonit_as(name: &str, args: &[Vec<u8>], env: &Env) -> Result<i32> {
     let parsed = foreign(name, &CATATONIT_OPTIONS, args)?;
-    if parsed.count("help") > 0 {
-        return print(&format!("{CATATONIT_USAGE}{MORE}"));
-    }
-    if parsed.count("version") > 0 {
-        return print(&format!("catatonit v0.1.7 (initbox {})\n", cli::VERSION));
-    }
-    if parsed.count("license") > 0 {
-        return print(LICENSE);
+    let version = format!("catatonit v0.1.7 (initbox {})\n", cli::VERSION);
+    if let Some(answered) = answer_info(&parsed, CATATONIT_USAGE, &version) {
+        return answered;
     }
     crate::log::start(name, 0, 0);
     let supervisor = Supervisor {
@@ -265,6 +253,19 @@ fn signal(text: &[u8]) -> Result<i32> {
 
 fn usage(msg: String) -> Error {
     Error::new(USAGE_ERROR, msg)
+}
+
+/// `-h`, the version and the license, where asked for (None: run as init).
+fn answer_info(parsed: &Parsed, usage: &str, version: &str) -> Option<Result<i32>> {
+    if parsed.count("help") > 0 {
+        Some(print(&format!("{usage}{MORE}")))
+    } else if parsed.count("version") > 0 {
+        Some(print(version))
+    } else if parsed.count("license") > 0 {
+        Some(print(LICENSE))
+    } else {
+        None
+    }
 }
 
 fn print(text: &str) -> Result<i32> {

@@ -381,7 +381,7 @@ impl Run<'_> {
     }
 }
 
-pub fn describe(status: Status) -> alloc::string::String {
+fn describe(status: Status) -> alloc::string::String {
     match status {
         Status::Exited(code) => alloc::format!("exited with status {code}"),
         Status::Signaled(sig) => alloc::format!("was killed by {}", signals::name(sig)),

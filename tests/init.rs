@@ -145,7 +145,8 @@ fn a_descendant_ignoring_term_is_killed_after_the_grace_and_named() {
     require_namespaces!();
     let out = applet("init")
         .args(["--grace", "1s"])
-        .sh("sh -c 'trap \"\" TERM; exec sleep 300' & sleep 0.2; exit 5")
+        // The command leaves only once the descendant ignores TERM (it has exec'd sleep).
+        .sh("sh -c 'trap \"\" TERM; exec sleep 300' & until pgrep -x sleep >/dev/null; do sleep 0.01; done; exit 5")
         .run();
     out.code(5).stderr_has("grace period (1s) over: SIGKILL to pid").stderr_has("(sleep)");
 }

@@ -5,9 +5,13 @@ mod common;
 use common::*;
 
 /// Shell helpers: `watch PID...` holds the pids (waitall -p in the background, so their
-/// exit is seen even once init has reaped them); `watched` prints "all gone: STATUS".
+/// exit is seen even once init has reaped them; it returns once waitall holds a pidfd for
+/// each); `watched` prints "all gone: STATUS".
 const HELPERS: &str = r#"
-    watch() { "$WAITALL" --timeout 10s -p "$@" & watcher=$!; sleep 0.1; }
+    watch() {
+        "$WAITALL" --timeout 10s -p "$@" & watcher=$!
+        until [ "$(ls -l /proc/$watcher/fd 2>/dev/null | grep -c pidfd)" -ge $# ]; do sleep 0.01; done
+    }
     watched() { wait $watcher; echo "all gone: $?"; }
 "#;
 

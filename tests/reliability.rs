@@ -78,8 +78,9 @@ fn a_storm_of_100000_signals_is_survived_and_shutdown_still_completes() {
 #[test]
 fn many_short_lived_children_leave_memory_and_descriptors_as_they_were() {
     require_namespaces!();
-    // 20,000 here; the long run (a million) is `benches/soak.sh`.
-    let mut run = applet("init").sh("echo ready; sleep 0.5; i=0; while [ $i -lt 20000 ]; do /bin/true & i=$((i+1)); done; wait; echo done; sleep 600").start();
+    // 20,000 here; the long run (a million) is `benches/soak.sh`. "ready" comes a moment
+    // after the exec, by when init has closed the pipe that reported it.
+    let mut run = applet("init").sh("sleep 0.3; echo ready; sleep 0.5; i=0; while [ $i -lt 20000 ]; do /bin/true & i=$((i+1)); done; wait; echo done; sleep 600").start();
     run.expect_line("ready");
     let init = run.initbox_pid();
     let fds = || std::fs::read_dir(format!("/proc/{init}/fd")).unwrap().count();
@@ -139,11 +140,14 @@ fn without_proc_init_still_works_and_killtree_says_why_not() {
     let script = format!(
         r#"while umount -l /proc 2>/dev/null; do :; done; [ ! -e /proc/self ] || exit 99
         exec "{init}" --grace 300ms -- sh -c '
-            sh -c "trap \"\" TERM; exec sleep 300" & sleep 0.2
+            sh -c "trap \"\" TERM; : > {armed}; exec sleep 300" &
+            until [ -e {armed} ]; do sleep 0.01; done
             "{killtree}" $$; echo "killtree status $?"
             exit 6'"#,
         init = link.display(),
-        killtree = killtree.display()
+        killtree = killtree.display(),
+        // No /proc to look at: the descendant says it ignores TERM with a file.
+        armed = temp_dir("noproc").join("armed").display()
     );
     let out = Command::new("unshare")
         .args(["--pid", "--fork", "--mount", "--propagation", "private", "--kill-child", "sh", "-c", &script])
@@ -182,7 +186,8 @@ fn a_descendant_that_stopped_itself_still_gets_to_handle_term() {
     require_namespaces!();
     let out = applet("init")
         .args(["--grace", "30s"])
-        .sh("sh -c 'trap \"echo stopped one handled TERM; exit 0\" TERM; kill -STOP $$; sleep 300 & wait' & sleep 0.3; exit 0")
+        // The command leaves once the descendant has its trap and has stopped itself.
+        .sh("sh -c 'trap \"echo stopped one handled TERM; exit 0\" TERM; kill -STOP $$; sleep 300 & wait' & until grep -q '^State:.*T' /proc/$!/status; do sleep 0.01; done; exit 0")
         .ceiling(Duration::from_secs(20)) // well before the grace period: the SIGCONT worked
         .run();
     out.code(0).stdout_has("stopped one handled TERM").stderr_lacks("SIGKILL to");
@@ -217,7 +222,7 @@ fn a_read_only_root_filesystem_changes_nothing() {
     // init writes no file: on a read-only root it reaps, forwards and shuts down as ever.
     let link = applet_path("init");
     let script = format!(
-        r#"mount -o remount,bind,ro / && exec "{}" --grace 300ms -- sh -c 'touch /ro-probe 2>/dev/null && echo writable; sh -c "trap \"\" TERM; exec sleep 300" & sleep 0.2; exit 3'"#,
+        r#"mount -o remount,bind,ro / && exec "{}" --grace 300ms -- sh -c 'touch /ro-probe 2>/dev/null && echo writable; sh -c "trap \"\" TERM; exec sleep 300" & until pgrep -x sleep >/dev/null; do sleep 0.01; done; exit 3'"#,
         link.display()
     );
     let out = Command::new("unshare")

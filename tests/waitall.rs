@@ -23,7 +23,7 @@ fn timeout_terminates_then_kills_the_rest_and_logs_it() {
     require_namespaces!();
     let out = applet("waitall")
         .args(["--timeout", "300ms", "--grace", "300ms"])
-        .sh("setsid sh -c 'trap \"\" TERM; exec sleep 300' & setsid sh -c 'exec sleep 300' & exit 0")
+        .sh("setsid sh -c 'trap \"\" TERM; exec sleep 300' & setsid sh -c 'exec sleep 300' & until [ \"$(pgrep -xc sleep)\" = 2 ]; do sleep 0.01; done; exit 0")
         .not_pid1()
         .ceiling(Duration::from_secs(20))
         .run();
