@@ -20,4 +20,9 @@ fn main() {
         }
     });
     println!("cargo:rustc-env=INITBOX_COMMIT={commit}");
+    // libc.a once more at the end of the link line: core and alloc come after the crate's
+    // own objects and may ask libc for what the crate itself did not (bcmp, memcmp).
+    if std::env::var("CARGO_CFG_TARGET_ENV").as_deref() == Ok("musl") {
+        println!("cargo:rustc-link-arg-bins=-lc");
+    }
 }

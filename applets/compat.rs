@@ -4,8 +4,6 @@
 //! for every descendant (SIGTERM, then SIGKILL after INITBOX_GRACE, default 8s) before
 //! exiting, where the originals exit with their child and let the kernel SIGKILL the rest.
 
-use core::time::Duration;
-
 use crate::error::{NOT_EXECUTABLE, NOT_FOUND};
 use crate::init;
 use crate::prelude::*;
@@ -71,15 +69,15 @@ const TINI_OPTIONS: [Opt; 9] = [
 
 const LICENSE: &str = "initbox is licensed under the MIT or the Apache-2.0 license, at your option.\n";
 
-fn tini(args: &[Vec<u8>], env: &Env) -> Result<i32> {
+fn tini(args: Args, env: &Env) -> Result<i32> {
     tini_as("tini", args, env)
 }
 
-fn docker_init(args: &[Vec<u8>], env: &Env) -> Result<i32> {
+fn docker_init(args: Args, env: &Env) -> Result<i32> {
     tini_as("docker-init", args, env)
 }
 
-fn tini_as(name: &str, args: &[Vec<u8>], env: &Env) -> Result<i32> {
+fn tini_as(name: &'static str, args: Args, env: &Env) -> Result<i32> {
     let parsed = foreign(name, &TINI_OPTIONS, args)?;
     // The version in the form `docker info` parses: "tini version X - git.COMMIT".
     let version = format!("tini version 0.19.0 - git.initbox-{}\n", cli::VERSION);
@@ -94,8 +92,7 @@ fn tini_as(name: &str, args: &[Vec<u8>], env: &Env) -> Result<i32> {
         forward: if to_group { Forward::Group } else { Forward::Child },
         pdeathsig: parsed.last("pdeathsig").map(signal).transpose()?,
         warn_on_reap: parsed.count("warn-on-reap") > 0,
-        grace: grace(env)?,
-        ..init::supervisor()
+        ..init_supervisor(env)?
     };
     let success = init::success_codes(parsed.all("remap"), USAGE_ERROR)?;
     let code = run_as_init(&supervisor, &parsed, env, Grouping::OwnGroup, |e| e)?;
@@ -136,7 +133,7 @@ const DUMB_INIT_OPTIONS: [Opt; 5] = [
     flag("version", b'V'),
 ];
 
-fn dumb_init(args: &[Vec<u8>], env: &Env) -> Result<i32> {
+fn dumb_init(args: Args, env: &Env) -> Result<i32> {
     let parsed = foreign("dumb-init", &DUMB_INIT_OPTIONS, args)?;
     let version = format!("dumb-init v1.2.5 (initbox {})\n", cli::VERSION);
     if let Some(answered) = answer_info(&parsed, DUMB_INIT_USAGE, &version) {
@@ -163,8 +160,7 @@ fn dumb_init(args: &[Vec<u8>], env: &Env) -> Result<i32> {
         forward: if setsid { Forward::Group } else { Forward::Child },
         map,
         stop_with_tty_signals: setsid,
-        grace: grace(env)?,
-        ..init::supervisor()
+        ..init_supervisor(env)?
     };
     let grouping = if setsid { Grouping::OwnSession } else { Grouping::Inherit };
     // dumb-init exits 2 when it cannot exec the command.
@@ -193,15 +189,15 @@ const CATATONIT_OPTIONS: [Opt; 5] = [
     flag("version", b'V'),
 ];
 
-fn catatonit(args: &[Vec<u8>], env: &Env) -> Result<i32> {
+fn catatonit(args: Args, env: &Env) -> Result<i32> {
     catatonit_as("catatonit", args, env)
 }
 
-fn podman_init(args: &[Vec<u8>], env: &Env) -> Result<i32> {
+fn podman_init(args: Args, env: &Env) -> Result<i32> {
     catatonit_as("podman-init", args, env)
 }
 
-fn catatonit_as(name: &str, args: &[Vec<u8>], env: &Env) -> Result<i32> {
+fn catatonit_as(name: &'static str, args: Args, env: &Env) -> Result<i32> {
     let parsed = foreign(name, &CATATONIT_OPTIONS, args)?;
     let version = format!("catatonit v0.1.7 (initbox {})\n", cli::VERSION);
     if let Some(answered) = answer_info(&parsed, CATATONIT_USAGE, &version) {
@@ -210,8 +206,7 @@ fn catatonit_as(name: &str, args: &[Vec<u8>], env: &Env) -> Result<i32> {
     crate::log::start(name, 0, 0);
     let supervisor = Supervisor {
         forward: if parsed.count("group") > 0 { Forward::Group } else { Forward::Child },
-        grace: grace(env)?,
-        ..init::supervisor()
+        ..init_supervisor(env)?
     };
     if parsed.count("pause") > 0 {
         return Ok(supervisor.run(None)?.code());
@@ -221,7 +216,7 @@ fn catatonit_as(name: &str, args: &[Vec<u8>], env: &Env) -> Result<i32> {
 }
 
 /// Parses another tool's command line; its usage errors exit 1, as the originals do.
-fn foreign(name: &str, opts: &[Opt], args: &[Vec<u8>]) -> Result<Parsed> {
+fn foreign(name: &str, opts: &[Opt], args: Args) -> Result<Parsed> {
     cli::parse_foreign(opts, args).map_err(|msg| Error::new(USAGE_ERROR, format!("{msg} (see '{name} -h')")))
 }
 
@@ -235,6 +230,7 @@ fn run_as_init(
     exec_failure: impl Fn(Error) -> Error,
 ) -> Result<i32> {
     let mut command = Command::from_operands(parsed, env).map_err(|e| Error::new(USAGE_ERROR, e.message))?;
+    command.env = env.for_child(&OWN_VARIABLES);
     command.group = group;
     match supervisor.run(Some(command)) {
         Ok(status) => Ok(status.code()),
@@ -243,9 +239,14 @@ fn run_as_init(
     }
 }
 
-fn grace(env: &Env) -> Result<Duration> {
-    env.get(b"INITBOX_GRACE").map_or(Ok(init::DEFAULT_GRACE), |text| duration::parse(text).map_err(usage))
+/// init's supervisor, with initbox's own INITBOX_GRACE and INITBOX_STOP_DELAY.
+fn init_supervisor(env: &Env) -> Result<Supervisor> {
+    let option = |name: &[u8]| env.get(name).map(duration::parse).transpose().map_err(usage);
+    Ok(init::supervisor(option(b"INITBOX_GRACE")?, option(b"INITBOX_STOP_DELAY")?))
 }
+
+/// The variables a personality reads for itself, kept from the command (as init does).
+const OWN_VARIABLES: [&[u8]; 2] = [b"INITBOX_GRACE", b"INITBOX_STOP_DELAY"];
 
 fn signal(text: &[u8]) -> Result<i32> {
     signals::parse(text).ok_or_else(|| usage(signals::bad_signal(text)))

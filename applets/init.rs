@@ -16,14 +16,25 @@ const USAGE: &str = "\
 Usage: init [OPTIONS] [--] COMMAND [ARG...]
 
 Runs COMMAND as PID 1 should: forwards signals to it, reaps every orphan,
-and on SIGTERM/SIGINT or when COMMAND exits, ends everything left with
-SIGTERM, then SIGKILL after the grace period. Exits with COMMAND's status
-(128+N if a signal N killed it) once no process is left.
-When not PID 1, it becomes a child subreaper and does the same for its
-descendants.
+and shuts down gracefully: every process gets the stop signal once, and
+init exits with COMMAND's status (128+N if a signal N killed it) once no
+process is left. When not PID 1, it becomes a child subreaper and does the
+same for its descendants.
+
+The shutdown starts on SIGTERM/SIGINT (forwarded to COMMAND's group, after
+--map) or when COMMAND exits; then every process left that has not had the
+stop signal gets it. Stopped from outside, the engine's timeout is the
+deadline: init sends no SIGKILL of its own unless --grace is set, and names
+who it waits for 5s after the stop signal, then every 10s. When COMMAND
+exits by itself, what is left gets the grace period (default 10s), then
+SIGKILL.
 
 Options (each also as an environment variable INITBOX_<OPTION>):
-  --grace DUR        SIGTERM-to-SIGKILL grace period (default 8s; 0: none)
+  --grace DUR        init's own deadline: that long after the stop signal,
+                     everything left gets SIGKILL (one log line each)
+  --stop-delay DUR   hold a stop signal DUR before forwarding it, so a load
+                     balancer can stop routing first (a second one goes at
+                     once); keep delay + grace below the engine's timeout
   --to child|group   forward signals to the command's process group
                      (default) or to the command only
   --map FROM:TO      forward signal FROM as TO; TO=none drops it (repeatable)
@@ -32,42 +43,49 @@ Options (each also as an environment variable INITBOX_<OPTION>):
   -v, --verbose      log more (repeatable); -q, --quiet: log less
   -h, --help         this text; --version: the version
 
-Durations: 250ms, 10s, 2m, 1h; a bare number is seconds.
+Durations: 250ms, 10s, 1.5s, 1m30s; a bare number is seconds.
 Signals: TERM, SIGTERM, term, 15, RTMIN+3.
+The command starts with every signal at its default action and none blocked.
 ";
 
-const OPTIONS: [Opt; 5] =
-    [value("grace", 0), value("to", 0), values("map", 0), values("success", 0), value("pdeathsig", 0)];
+const OPTIONS: [Opt; 6] = [
+    value("grace", 0),
+    value("stop-delay", 0),
+    value("to", 0),
+    values("map", 0),
+    values("success", 0),
+    value("pdeathsig", 0),
+];
 
-pub const DEFAULT_GRACE: Duration = Duration::from_secs(8);
+/// The grace for what is left when the command exits by itself (nothing outside bounds it).
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 
-/// init's duties, for init and its personalities: wait for everything, SIGTERM what is left
-/// when the command exits, shut down on TERM/INT, SIGKILL after the grace period.
-pub fn supervisor() -> Supervisor {
+/// init's duties, for init and its personalities: wait for everything, the stop signal to
+/// what is left when the command exits, shut down on TERM/INT. `grace`: an explicit
+/// deadline (--grace, INITBOX_GRACE), which also bounds a stop asked from outside.
+pub fn supervisor(grace: Option<Duration>, stop_delay: Option<Duration>) -> Supervisor {
     Supervisor {
-        after: AfterCommand::WaitAll { term_after: Some(Duration::ZERO) },
+        after: AfterCommand::WaitAll { stop_after: Some(Duration::ZERO) },
         stop_signals_shut_down: true,
-        grace: DEFAULT_GRACE,
+        stop_grace: grace,
+        grace: grace.unwrap_or(DEFAULT_GRACE),
+        stop_delay: stop_delay.unwrap_or_default(),
         ..Supervisor::default()
     }
 }
 
-fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
+fn main(args: Args, env: &Env) -> Result<i32> {
     let parsed = cli::start("init", USAGE, &OPTIONS, args, env, CANNOT_START)?;
+    let duration_option =
+        |name: &str| parsed.last(name).map(duration::parse).transpose().map_err(Error::usage);
     let supervisor = Supervisor {
         forward: Forward::parse(parsed.last("to"), false)?,
         map: SignalMap::from_pairs(parsed.all("map")).map_err(Error::usage)?,
-        grace: parsed
-            .last("grace")
-            .map(duration::parse)
-            .transpose()
-            .map_err(Error::usage)?
-            .unwrap_or(DEFAULT_GRACE),
         pdeathsig: parsed
             .last("pdeathsig")
             .map(|s| signals::parse(s).ok_or_else(|| Error::usage(signals::bad_signal(s))))
             .transpose()?,
-        ..supervisor()
+        ..supervisor(duration_option("grace")?, duration_option("stop-delay")?)
     };
     let success = success_codes(parsed.all("success"), CANNOT_START)?;
     let command = Command::from_operands(&parsed, env)?;

@@ -40,7 +40,9 @@ const OPTIONS: [Opt; 4] =
 const USAGE_ERROR: i32 = 2;
 const FAILED: i32 = 1;
 
-fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
+fn main(args: Args, env: &Env) -> Result<i32> {
+    // Not a supervisor: Ctrl-C and TERM act on killtree as on any tool.
+    signals::restore_start_mask();
     let parsed = cli::start("killtree", USAGE, &OPTIONS, args, env, USAGE_ERROR)?;
     let usage = |msg: String| Error::new(USAGE_ERROR, msg);
     let sig = match parsed.last("signal") {
@@ -60,7 +62,7 @@ fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
         ));
     }
     let own_pid = sys::getpid();
-    let (roots, failed) = pidfd::hold_operands(&parsed.operands, own_pid, USAGE_ERROR)?;
+    let (roots, failed) = pidfd::hold_operands(parsed.operands.iter(), own_pid, USAGE_ERROR)?;
     if parsed.count("list") > 0 {
         list(&roots)?;
     } else if !roots.is_empty() {

@@ -25,7 +25,7 @@ Options (each also as an environment variable INITBOX_<OPTION>):
 
 const OPTIONS: [Opt; 1] = [values("map", 0)];
 
-fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
+fn main(args: Args, env: &Env) -> Result<i32> {
     let parsed = cli::start("reap", USAGE, &OPTIONS, args, env, CANNOT_START)?;
     let supervisor = Supervisor {
         map: SignalMap::from_pairs(parsed.all("map")).map_err(Error::usage)?,

@@ -26,7 +26,7 @@ Options (each also as an environment variable INITBOX_<OPTION>):
 
 const OPTIONS: [Opt; 2] = [value("to", 0), values("map", 0)];
 
-fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
+fn main(args: Args, env: &Env) -> Result<i32> {
     let parsed = cli::start("sigfwd", USAGE, &OPTIONS, args, env, CANNOT_START)?;
     let supervisor = Supervisor {
         forward: Forward::parse(parsed.last("to"), true)?,

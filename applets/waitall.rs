@@ -36,9 +36,9 @@ const DEFAULT_GRACE: Duration = Duration::from_secs(8);
 const USAGE_ERROR: i32 = 2;
 const TIMED_OUT: i32 = 124;
 
-fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
+fn main(args: Args, env: &Env) -> Result<i32> {
     // Usage errors of the -p form are status 2, as for killtree; of the wrapper form, 125.
-    let pid_mode = args.iter().take_while(|a| a.as_slice() != b"--").any(|a| a == b"-p" || a == b"--pids");
+    let pid_mode = asks_for_pids(args);
     let usage_code = if pid_mode { USAGE_ERROR } else { CANNOT_START };
     let parsed = cli::start("waitall", USAGE, &OPTIONS, args, env, usage_code)?;
     let duration_option = |name: &str| {
@@ -46,21 +46,44 @@ fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
     };
     let timeout = duration_option("timeout")?.filter(|t| !t.is_zero());
     if parsed.count("pids") > 0 {
-        return wait_for_pids(&parsed.operands, timeout);
+        signals::restore_start_mask();
+        return wait_for_pids(parsed.operands, timeout);
     }
     let supervisor = Supervisor {
-        after: AfterCommand::WaitAll { term_after: timeout },
+        after: AfterCommand::WaitAll { stop_after: timeout },
         grace: duration_option("grace")?.unwrap_or(DEFAULT_GRACE),
         ..Supervisor::default()
     };
     Ok(supervisor.run(Some(Command::from_operands(&parsed, env)?))?.code())
 }
 
-fn wait_for_pids(operands: &[Vec<u8>], timeout: Option<Duration>) -> Result<i32> {
+/// Whether the options (only they: the command's own words are not looked at) ask for
+/// `-p`, before they are parsed, so that a usage error gets the right status.
+fn asks_for_pids(args: Args) -> bool {
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        match word {
+            b"--" => return false,
+            b"-p" | b"--pids" => return true,
+            b"--timeout" | b"--grace" => {
+                words.next();
+            }
+            _ if word.starts_with(b"-") && word.len() > 1 => {
+                if word.starts_with(b"-") && !word.starts_with(b"--") && word.contains(&b'p') {
+                    return true;
+                }
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+fn wait_for_pids(operands: Args, timeout: Option<Duration>) -> Result<i32> {
     if operands.is_empty() {
         return Err(Error::new(USAGE_ERROR, "-p needs at least one pid"));
     }
-    let (targets, missing) = pidfd::hold_operands(operands, sys::getpid(), USAGE_ERROR)?;
+    let (targets, missing) = pidfd::hold_operands(operands.iter(), sys::getpid(), USAGE_ERROR)?;
     let all_exited = pidfd::wait_exited(&targets, timeout)
         .map_err(|err| Error::new(1, format!("cannot wait for the pids: {}", sys::strerror(err))))?;
     Ok(match (all_exited, missing) {

@@ -44,8 +44,9 @@ use alloc::format;
 use alloc::vec::Vec;
 
 use applet::Applet;
-use cli::Env;
+use cli::{Args, Env};
 use error::{CANNOT_START, Error, NOT_FOUND};
+use sys::CArray;
 
 const APPLETS: &[Applet] = &[init::APPLET, reap::APPLET, sigfwd::APPLET, killtree::APPLET, waitall::APPLET];
 
@@ -62,25 +63,26 @@ One static binary with the duties of PID 1 in a container. Applets:
 ";
 
 /// The whole program: returns the exit status.
-pub fn run(args: &[Vec<u8>], env: &Env) -> i32 {
+pub fn run(args: CArray, env: CArray) -> i32 {
     signals::ignore_sigpipe();
-    let called_as = args.first().map(|a| basename(a)).unwrap_or_default();
+    let env = Env::new(env);
+    let called_as = args.get(0).map(basename).unwrap_or_default();
     let (applet, applet_args) = match find(called_as) {
-        Some(applet) => (applet, args.get(1..).unwrap_or_default()),
+        Some(applet) => (applet, args.tail(1)),
         None => match multi_call(args) {
             Ok(found) => found,
             Err(err) => return report("initbox", err),
         },
     };
-    match (applet.main)(applet_args, env) {
+    match (applet.main)(applet_args, &env) {
         Ok(code) => code,
         Err(err) => report(applet.name, err),
     }
 }
 
-fn multi_call(args: &[Vec<u8>]) -> Result<(&'static Applet, &[Vec<u8>]), Error> {
-    let rest = args.get(2..).unwrap_or_default();
-    match args.get(1).map(Vec::as_slice) {
+fn multi_call(args: Args) -> Result<(&'static Applet, Args), Error> {
+    let rest = args.tail(2);
+    match args.get(1) {
         None => Err(Error::usage(format!("no applet given; one of: {}", names().join(", ")))),
         Some(b"--list") => {
             let _ = sys::write_all(1, format!("{}\n", names().join("\n")).as_bytes());
@@ -120,8 +122,8 @@ fn multi_call(args: &[Vec<u8>]) -> Result<(&'static Applet, &[Vec<u8>]), Error> 
 
 /// `--install DIR`: a symbolic link per applet in DIR, to this binary. Works without a
 /// shell (`RUN ["/initbox", "--install", "/sbin"]` in a scratch image).
-fn install(args: &[Vec<u8>]) -> Result<(&'static Applet, &'static [Vec<u8>]), Error> {
-    let [dir] = args else {
+fn install(args: Args) -> Result<(&'static Applet, Args), Error> {
+    let (1, Some(dir)) = (args.len(), args.get(0)) else {
         return Err(Error::usage("--install takes one directory"));
     };
     let target = sys::readlink(c"/proc/self/exe").map_err(|e| {
@@ -134,7 +136,7 @@ fn install(args: &[Vec<u8>]) -> Result<(&'static Applet, &'static [Vec<u8>]), Er
     let _ = sys::mkdir(&sys::c_string(dir));
     let mut failed = false;
     for applet in APPLETS {
-        let link = sys::c_string(&[dir.as_slice(), b"/", applet.name.as_bytes()].concat());
+        let link = sys::c_string(&[dir, b"/", applet.name.as_bytes()].concat());
         if sys::is_symlink(&link) == Ok(true) {
             let _ = sys::unlink(&link);
         }

@@ -26,7 +26,7 @@ impl Held {
     /// Holds a process seen in /proc: the pidfd is opened first, then the start time is
     /// checked again, so a pid reused in between is never held.
     pub fn hold(seen: &ProcStat) -> Result<Held, Errno> {
-        let held = Held { stat: seen.clone(), fd: open(seen.pid)? };
+        let held = Held { stat: *seen, fd: open(seen.pid)? };
         if held.is_alive_same() { Ok(held) } else { Err(libc::ESRCH) }
     }
 
@@ -87,8 +87,8 @@ fn open(pid: Pid) -> Result<Option<c_int>, Errno> {
 /// The pids a user named on the command line, held. A word that is not a pid is a usage
 /// error (`usage_code`); a pid with no process is logged, named, and reported in the
 /// returned flag, and the others are still held. `spare` (the caller) is skipped.
-pub fn hold_operands(
-    operands: &[Vec<u8>],
+pub fn hold_operands<'a>(
+    operands: impl Iterator<Item = &'a [u8]>,
     spare: Pid,
     usage_code: i32,
 ) -> crate::error::Result<(Vec<Held>, bool)> {

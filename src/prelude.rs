@@ -6,7 +6,7 @@ pub(crate) use alloc::string::String;
 pub(crate) use alloc::vec::Vec;
 
 pub(crate) use crate::applet::Applet;
-pub(crate) use crate::cli::{self, Env, Opt, Parsed, flag, value, values};
+pub(crate) use crate::cli::{self, Args, Env, Opt, Parsed, flag, value, values};
 pub(crate) use crate::duration;
 pub(crate) use crate::error::{CANNOT_START, Error, Result};
 pub(crate) use crate::signals::{self, SignalMap, lossy};

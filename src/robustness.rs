@@ -131,14 +131,16 @@ fn command_lines_never_panic() {
         cli::value("signal", b's'),
         cli::flag("pids", b'p'),
     ];
-    let env = cli::Env::new(alloc::vec![b"INITBOX_GRACE=1s".to_vec(), b"INITBOX_MAP=,,TERM:QUIT,".to_vec()]);
+    let env = cli::Env::new(crate::sys::CArray::leak(&[b"INITBOX_GRACE=1s", b"INITBOX_MAP=,,TERM:QUIT,"]));
     for _ in 0..50_000 {
-        let args: Vec<Vec<u8>> = (0..rng.below(6)).map(|_| rng.mutated(SEEDS)).collect();
-        match cli::parse_foreign(&opts, &args) {
+        let words: Vec<Vec<u8>> = (0..rng.below(6)).map(|_| rng.mutated(SEEDS)).collect();
+        let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
+        let args = crate::sys::CArray::leak(&words);
+        match cli::parse_foreign(&opts, args) {
             Ok(parsed) => assert!(parsed.operands.len() <= args.len()),
             Err(e) => one_line(&e),
         }
-        let _ = cli::parse(&opts, &args, &env).map_err(|e: String| one_line(&e));
+        let _ = cli::parse(&opts, args, &env).map_err(|e: String| one_line(&e));
     }
 }
 

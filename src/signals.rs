@@ -2,7 +2,6 @@
 
 use alloc::format;
 use alloc::string::String;
-use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::sys::{self, Errno, SigBits};
 
@@ -27,10 +26,6 @@ pub const STOP: i32 = 19;
 pub const TSTP: i32 = 20;
 pub const TTIN: i32 = 21;
 pub const TTOU: i32 = 22;
-
-/// Signals the kernel raises for a fault in the process itself: left unblocked so a bug
-/// crashes loudly instead of hanging in the pending set.
-const SYNCHRONOUS: [i32; 7] = [4, 5, 6, 7, 8, 11, 31];
 
 /// Parses `TERM`, `SIGTERM`, `term`, `15`, `RTMIN+3`, `SIGRTMAX-1`.
 pub fn parse(text: &[u8]) -> Option<i32> {
@@ -59,42 +54,74 @@ pub fn parse(text: &[u8]) -> Option<i32> {
     realtime(b"RTMIN", RTMIN).or_else(|| realtime(b"RTMAX", RTMAX))
 }
 
-/// `SIGTERM`, `SIGRTMIN+3`, or `signal 33`.
-pub fn name(sig: i32) -> String {
-    match NAMES.get(sig as usize) {
-        Some(n) if sig > 0 && !n.is_empty() => format!("SIG{n}"),
-        _ if sig == RTMIN => String::from("SIGRTMIN"),
-        _ if sig > RTMIN && sig <= RTMAX => format!("SIGRTMIN+{}", sig - RTMIN),
-        _ => format!("signal {sig}"),
+/// `SIGTERM`, `SIGRTMIN+3`, or `signal 33`, written without allocating.
+pub fn name(sig: i32) -> SigName {
+    SigName(sig)
+}
+
+pub struct SigName(i32);
+
+impl core::fmt::Display for SigName {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        let sig = self.0;
+        match NAMES.get(sig as usize) {
+            Some(n) if sig > 0 && !n.is_empty() => write!(f, "SIG{n}"),
+            _ if sig == RTMIN => f.write_str("SIGRTMIN"),
+            _ if sig > RTMIN && sig <= RTMAX => write!(f, "SIGRTMIN+{}", sig - RTMIN),
+            _ => write!(f, "signal {sig}"),
+        }
     }
 }
 
-/// Every signal a supervisor takes synchronously: all but KILL, STOP and the fault signals.
+/// Every signal a supervisor takes synchronously: all but KILL and STOP. The fault
+/// signals too: one sent by another process (`kill -SEGV`) is forwarded like any other,
+/// while a genuine fault of initbox's own is forced through by the kernel and still ends it.
 pub fn supervised() -> SigBits {
-    let mut bits = SigBits(u64::MAX).without(KILL).without(STOP);
-    for sig in SYNCHRONOUS {
-        bits = bits.without(sig);
+    SigBits(u64::MAX).without(KILL).without(STOP)
+}
+
+static START_MASK: sys::Global<SigBits> = sys::Global::new(SigBits(0));
+
+/// Blocks every signal a supervisor takes, first thing at start-up, in one call: a stop
+/// signal that arrives while the arguments are read waits in the pending set.
+pub fn block_at_start() {
+    if let Ok(old) = sys::block_signals(supervised()) {
+        START_MASK.set(old);
     }
-    bits
 }
 
-/// Blocks `set`, returning the mask to give back to a child.
+/// For applets that do not supervise (killtree, `waitall -p`): the mask initbox was
+/// started with, so Ctrl-C and TERM act on them as on any tool.
+pub fn restore_start_mask() {
+    let _ = sys::set_signal_mask(START_MASK.get());
+}
+
+/// Blocks `set` in one atomic call, returning the mask before.
 pub fn block(set: SigBits) -> Result<SigBits, Errno> {
-    let old = sys::set_signal_mask(SigBits(0))?;
-    sys::set_signal_mask(SigBits(old.0 | set.0))?;
-    Ok(old)
+    sys::block_signals(set)
 }
-
-static SIGPIPE_WAS_IGNORED: AtomicBool = AtomicBool::new(false);
 
 /// A supervisor writing logs into a closed pipe must get EPIPE, not die of SIGPIPE.
 pub fn ignore_sigpipe() {
-    SIGPIPE_WAS_IGNORED.store(sys::set_ignored(PIPE, true), Ordering::Relaxed);
+    sys::set_ignored(PIPE, true);
 }
 
-/// In a child before exec: SIGPIPE as initbox found it.
-pub fn restore_sigpipe() {
-    sys::set_ignored(PIPE, SIGPIPE_WAS_IGNORED.load(Ordering::Relaxed));
+/// With SIGCHLD ignored the kernel reaps children itself and sends no SIGCHLD: a
+/// supervisor would wait forever. The command gets every signal at default anyway.
+pub fn default_sigchld() {
+    sys::set_default_action(CHLD);
+}
+
+/// In the child before exec: every signal at its default action and nothing blocked,
+/// whatever initbox inherited (a shell's `&` ignores INT and QUIT), so a forwarded or
+/// mapped signal is never ignored by the command.
+pub fn clean_start() {
+    for sig in 1..=RTMAX {
+        if sig != KILL && sig != STOP {
+            sys::set_default_action(sig);
+        }
+    }
+    let _ = sys::set_signal_mask(SigBits(0));
 }
 
 /// `--map FROM:TO` entries; `TO` = `none` drops the signal.
@@ -154,15 +181,34 @@ pub fn bad_signal(text: &[u8]) -> String {
 /// Bytes as text for messages: invalid UTF-8 shown as U+FFFD, control characters escaped
 /// (`\n`, `\u{1b}`), so that a message stays one line whatever the user typed.
 pub fn lossy(bytes: &[u8]) -> String {
-    let mut text = String::new();
-    for c in String::from_utf8_lossy(bytes).chars() {
-        if c.is_control() {
-            text.extend(c.escape_default());
-        } else {
-            text.push(c);
+    format!("{}", shown(bytes))
+}
+
+/// `lossy` without allocating, for log lines on the shutdown path.
+pub fn shown(bytes: &[u8]) -> Shown<'_> {
+    Shown(bytes)
+}
+
+pub struct Shown<'a>(&'a [u8]);
+
+impl core::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        for chunk in self.0.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                if c.is_control() {
+                    for e in c.escape_default() {
+                        core::fmt::Write::write_char(f, e)?;
+                    }
+                } else {
+                    core::fmt::Write::write_char(f, c)?;
+                }
+            }
+            if !chunk.invalid().is_empty() {
+                core::fmt::Write::write_char(f, char::REPLACEMENT_CHARACTER)?;
+            }
         }
+        Ok(())
     }
-    text
 }
 
 #[cfg(test)]
@@ -180,9 +226,9 @@ mod tests {
         for bad in ["", "0", "65", "TERMS", "RTMIN+40", "RTMIN3", "-1", "+15"] {
             assert_eq!(parse(bad.as_bytes()), None, "{bad}");
         }
-        assert_eq!(name(15), "SIGTERM");
-        assert_eq!(name(37), "SIGRTMIN+3");
-        assert_eq!(name(33), "signal 33");
+        assert_eq!(name(15).to_string(), "SIGTERM");
+        assert_eq!(name(37).to_string(), "SIGRTMIN+3");
+        assert_eq!(name(33).to_string(), "signal 33");
     }
 
     #[test]
@@ -201,6 +247,6 @@ mod tests {
     fn supervised_set_spares_faults_and_unblockables() {
         let set = supervised();
         assert!(set.contains(TERM) && set.contains(CHLD) && set.contains(64) && set.contains(32));
-        assert!(!set.contains(KILL) && !set.contains(STOP) && !set.contains(11));
+        assert!(!set.contains(KILL) && !set.contains(STOP) && set.contains(11));
     }
 }

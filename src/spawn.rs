@@ -1,22 +1,24 @@
-//! Starting the command: fork, then in the child its own process group, the terminal's
-//! foreground, the signal state initbox changed given back, and exec with a PATH search.
-//! An exec failure travels back over a close-on-exec pipe, so the parent can name it and
-//! exit 126 or 127 as a shell would.
+//! Starting the command: fork, then in the child its own process group (and the
+//! terminal's foreground, when initbox had it) or session, a clean signal state, and exec
+//! with a PATH search. An exec failure travels back over a close-on-exec pipe, so the
+//! parent can name it and exit 126 or 127 as a shell would.
 
 use alloc::ffi::CString;
 use alloc::format;
 use alloc::vec::Vec;
+use core::ffi::c_char;
 
-use crate::cli::{Env, Parsed};
+use crate::cli::{Args, ChildEnv, Env, Parsed};
 use crate::error::{Error, NOT_EXECUTABLE, NOT_FOUND, Result};
 use crate::signals::{self, lossy};
-use crate::sys::{self, Forked, Pid, SigBits};
+use crate::sys::{self, Forked, Pid};
 
 const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 pub struct Command {
-    pub argv: Vec<Vec<u8>>,
-    pub env: Vec<CString>,
+    /// The command and its arguments: a tail of initbox's own argv, passed on as it came.
+    pub argv: Args,
+    pub env: ChildEnv,
     pub group: Grouping,
 }
 
@@ -24,7 +26,7 @@ pub struct Command {
 pub enum Grouping {
     /// Stay in initbox's process group.
     Inherit,
-    /// A process group of its own, the terminal's foreground one if stdin is a terminal.
+    /// A process group of its own, the terminal's foreground one if initbox's was.
     OwnGroup,
     /// A session of its own, with stdin's terminal as its controlling terminal (dumb-init).
     OwnSession,
@@ -36,52 +38,51 @@ impl Command {
         if parsed.operands.is_empty() {
             return Err(Error::usage("no command given (see --help)"));
         }
-        Ok(Command {
-            argv: parsed.operands.clone(),
-            env: env.for_child(&parsed.used_env),
-            group: Grouping::OwnGroup,
-        })
+        let used: Vec<&[u8]> = parsed.used_env.iter().map(Vec::as_slice).collect();
+        Ok(Command { argv: parsed.operands, env: env.for_child(&used), group: Grouping::OwnGroup })
     }
 
-    /// Starts the command with `mask` as its signal mask (the one initbox started with).
-    pub fn spawn(&self, mask: SigBits) -> Result<Pid> {
-        let program = self.argv.first().ok_or_else(|| Error::usage("no command given"))?;
+    /// Starts the command. With no descriptor left for the report pipe it still starts;
+    /// the child then reports an exec failure itself, with the same status.
+    pub fn spawn(&self) -> Result<Pid> {
+        let program = self.argv.get(0).ok_or_else(|| Error::usage("no command given"))?;
         let candidates = self.candidates(program);
-        let argv: Vec<CString> = self.argv.iter().map(|a| sys::c_string(a)).collect();
-        let argv_ptrs = sys::pointer_array(&argv);
-        let env_ptrs = sys::pointer_array(&self.env);
+        let envp = self.env.pointers();
         let cannot = |err: sys::Errno| {
             Error::usage(format!("cannot start '{}': {}", lossy(program), sys::strerror(err)))
         };
-        let (report_read, report_write) = sys::pipe_cloexec().map_err(cannot)?;
+        let report = sys::pipe_cloexec().ok();
+        // Only a foreground initbox hands the terminal on: one started in the background
+        // of an interactive shell must not take it from the shell.
+        let take_terminal = sys::isatty(0) && sys::tcgetpgrp(0) == Ok(sys::getpgrp());
         let pid = match sys::fork() {
             Err(err) => {
-                sys::close(report_read);
-                sys::close(report_write);
+                if let Some((read, write)) = report {
+                    sys::close(read);
+                    sys::close(write);
+                }
                 return Err(cannot(err));
             }
             Ok(Forked::Child) => {
-                sys::close(report_read);
-                self.become_command(mask, &candidates, &argv_ptrs, &env_ptrs, report_write)
+                if let Some((read, _)) = report {
+                    sys::close(read);
+                }
+                self.become_command(take_terminal, &candidates, envp.as_ptr(), report.map(|(_, w)| w))
             }
             Ok(Forked::Parent(pid)) => pid,
         };
+        let Some((report_read, report_write)) = report else { return Ok(pid) };
         sys::close(report_write);
         // The read returns at exec (the pipe closes) or with the child's errno: either way
         // the child has its group or session by then, before any signal is forwarded.
-        let mut report = [0u8; 4];
-        let got = sys::read(report_read, &mut report).unwrap_or(0);
+        let mut buf = [0u8; 4];
+        let got = sys::read(report_read, &mut buf).unwrap_or(0);
         sys::close(report_read);
-        if got < report.len() {
+        if got < buf.len() {
             return Ok(pid);
         }
         sys::wait_for(pid);
-        let err = i32::from_ne_bytes(report);
-        let (code, why) = match err {
-            libc::ENOENT | libc::ENOTDIR => (NOT_FOUND, "command not found"),
-            _ => (NOT_EXECUTABLE, sys::strerror(err)),
-        };
-        Err(Error::new(code, format!("cannot run '{}': {why}", lossy(program))))
+        Err(exec_error(program, i32::from_ne_bytes(buf)))
     }
 
     /// Where execvp would look for `program`, in order.
@@ -89,33 +90,28 @@ impl Command {
         if program.contains(&b'/') {
             return alloc::vec![sys::c_string(program)];
         }
-        let path =
-            self.env.iter().find_map(|var| var.as_bytes().strip_prefix(b"PATH=")).unwrap_or(DEFAULT_PATH);
+        let path = self.env.get(b"PATH").unwrap_or(DEFAULT_PATH);
         path.split(|&c| c == b':')
             .map(|dir| {
                 let dir = if dir.is_empty() { &b"."[..] } else { dir };
-                let mut full = dir.to_vec();
-                full.push(b'/');
-                full.extend_from_slice(program);
-                sys::c_string(&full)
+                sys::c_string(&[dir, b"/", program].concat())
             })
             .collect()
     }
 
     fn become_command(
         &self,
-        mask: SigBits,
+        take_terminal: bool,
         candidates: &[CString],
-        argv: &[*const core::ffi::c_char],
-        envp: &[*const core::ffi::c_char],
-        report: i32,
+        envp: *const *const c_char,
+        report: Option<i32>,
     ) -> ! {
         match self.group {
             Grouping::Inherit => {}
             Grouping::OwnGroup => {
                 let _ = sys::setpgid(0, 0);
-                if sys::isatty(0) {
-                    // SIGTTOU is still blocked here, so a background caller may take the terminal.
+                if take_terminal {
+                    // SIGTTOU is still blocked here, so the hand-over cannot stop us.
                     let _ = sys::tcsetpgrp(0, sys::getpid());
                 }
             }
@@ -126,22 +122,50 @@ impl Command {
                 }
             }
         }
-        signals::restore_sigpipe();
-        let _ = sys::set_signal_mask(mask);
+        signals::clean_start();
         // As execvp: a permission problem on one candidate is reported only if no later
-        // candidate runs; "not found" is the answer when nothing exists.
+        // candidate runs; "not found" is the answer when nothing exists. A file without
+        // `#!` (ENOEXEC) runs with /bin/sh, as execvp and the shells do.
         let mut error = libc::ENOENT;
         for path in candidates {
-            match sys::execve(path, argv, envp) {
+            match sys::execve_raw(path, self.argv.as_ptr(), envp) {
                 libc::ENOENT | libc::ENOTDIR => {}
                 libc::EACCES => error = libc::EACCES,
+                libc::ENOEXEC => {
+                    error = self.exec_with_shell(path, envp);
+                    break;
+                }
                 other => {
                     error = other;
                     break;
                 }
             }
         }
-        let _ = sys::write_all(report, &error.to_ne_bytes());
+        match report {
+            Some(fd) => {
+                let _ = sys::write_all(fd, &error.to_ne_bytes());
+            }
+            None => {
+                let err = exec_error(self.argv.get(0).unwrap_or_default(), error);
+                crate::error!("{}", err.message);
+                sys::exit_now(err.code)
+            }
+        }
         sys::exit_now(NOT_FOUND)
     }
+
+    fn exec_with_shell(&self, script: &CString, envp: *const *const c_char) -> sys::Errno {
+        let mut argv: Vec<*const c_char> = alloc::vec![c"sh".as_ptr(), script.as_ptr()];
+        argv.extend(self.argv.tail(1).iter().map(|arg| arg.as_ptr().cast::<c_char>()));
+        argv.push(core::ptr::null());
+        sys::execve_raw(c"/bin/sh", argv.as_ptr(), envp)
+    }
+}
+
+fn exec_error(program: &[u8], err: sys::Errno) -> Error {
+    let (code, why) = match err {
+        libc::ENOENT | libc::ENOTDIR => (NOT_FOUND, "command not found"),
+        _ => (NOT_EXECUTABLE, sys::strerror(err)),
+    };
+    Error::new(code, format!("cannot run '{}': {why}", lossy(program)))
 }

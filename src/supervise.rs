@@ -1,14 +1,21 @@
 //! The supervisor loop shared by every applet that runs a command: block the signals, start
-//! the command, then one loop — reap everything that exited, act on deadlines, and sleep
-//! in `rt_sigtimedwait` until the next signal (with no timeout unless a deadline runs, so an
-//! idle supervisor makes no system calls). Each applet picks which duties it adds.
+//! the command, then one loop — reap everything that exited, act on the phase's deadline,
+//! and sleep in `rt_sigtimedwait` until the next signal (with no timeout unless a deadline
+//! runs, so an idle supervisor makes no system calls). Each applet picks which duties it adds.
+//!
+//! The shutdown is a sequence of phases (see `Phase`). Its rule: every process gets the
+//! stop signal once. Who had it is remembered (pid and start time), so neither the sweep
+//! after the command's exit nor a second stop signal from outside sends it again.
+//! Nothing on the shutdown path allocates in proportion to the processes: /proc is walked
+//! with buffers on the stack, and the memory for who had the stop signal is set aside at start.
 
 use alloc::vec::Vec;
+use core::fmt;
 use core::time::Duration;
 
 use crate::error::{CANNOT_START, Error, Result};
 use crate::proc::{self, ProcStat};
-use crate::signals::{self, SignalMap, lossy};
+use crate::signals::{self, SignalMap, lossy, shown};
 use crate::spawn::Command;
 use crate::sys::{self, Pid, Status};
 use crate::{debug, info, warn};
@@ -43,9 +50,9 @@ impl Forward {
 pub enum AfterCommand {
     /// Exit with the command's status as soon as it exits.
     Leave,
-    /// Wait for every descendant. `term_after`: how long after the command's exit the rest
-    /// get SIGTERM (None: wait for them however long it takes).
-    WaitAll { term_after: Option<Duration> },
+    /// Wait for every descendant. `stop_after`: how long after the command's exit the rest
+    /// get the stop signal (None: wait for them however long it takes).
+    WaitAll { stop_after: Option<Duration> },
 }
 
 pub struct Supervisor {
@@ -54,10 +61,16 @@ pub struct Supervisor {
     /// Adopt orphaned descendants when not PID 1.
     pub subreaper: bool,
     pub after: AfterCommand,
-    /// TERM and INT start a shutdown: the grace period runs from then (init).
+    /// TERM and INT start a shutdown (init).
     pub stop_signals_shut_down: bool,
-    /// From SIGTERM of the rest (or a stop signal) to SIGKILL of everything left.
+    /// init's own deadline for a stop asked from outside (`--grace`): None leaves the
+    /// deadline to whoever asked (the engine's timeout), with no SIGKILL of ours.
+    pub stop_grace: Option<Duration>,
+    /// From the stop signal to the rest (the command exited by itself, or waitall's
+    /// timeout ran out) to SIGKILL of everything left.
     pub grace: Duration,
+    /// How long a stop signal is held before it is forwarded (`--stop-delay`).
+    pub stop_delay: Duration,
     pub pdeathsig: Option<i32>,
     /// Log every reaped orphan as a warning (tini -w).
     pub warn_on_reap: bool,
@@ -73,7 +86,9 @@ impl Default for Supervisor {
             subreaper: true,
             after: AfterCommand::Leave,
             stop_signals_shut_down: false,
+            stop_grace: None,
             grace: Duration::ZERO,
+            stop_delay: Duration::ZERO,
             pdeathsig: None,
             warn_on_reap: false,
             stop_with_tty_signals: false,
@@ -81,28 +96,44 @@ impl Default for Supervisor {
     }
 }
 
-/// Where a run stands.
-struct State {
-    command: Option<Pid>,
-    status: Option<Status>,
-    /// When to SIGTERM whatever is left after the command exited.
-    term_at: Option<Duration>,
-    /// When the grace period ends and everything left gets SIGKILL.
-    kill_at: Option<Duration>,
-    killing: bool,
+/// When a stop without a deadline of ours first names who it waits for, and how often after.
+const FIRST_REPORT: Duration = Duration::from_secs(5);
+const REPORT_EVERY: Duration = Duration::from_secs(10);
+
+/// How many processes the "had the stop signal" record holds (set aside at start, 16
+/// bytes each). Past it, a process may get the stop signal a second time: never none.
+const STOPPED_CAPACITY: usize = 8192;
+
+/// Where the run stands.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Phase {
+    /// Nothing asked to stop yet.
+    Running,
+    /// A stop signal (`signal`, already mapped) is held by --stop-delay until `until`.
+    Delaying { signal: i32, until: Duration },
+    /// The command exited while others still run; they get the stop signal at `stop_at`
+    /// (waitall --timeout), or are waited for however long it takes (None).
+    Waiting { stop_at: Option<Duration> },
+    /// `signal` went out: waiting for everything to exit. At `kill`, if there is a
+    /// deadline of ours, SIGKILL; at `report_at`, if not, a line naming who is waited for.
+    Stopping { signal: i32, kill: Option<Deadline>, report_at: Option<Duration> },
+    /// The grace period ran out: everything left got SIGKILL; reaping what dies.
+    Killing,
 }
 
-impl State {
-    fn shutting_down(&self) -> bool {
-        self.kill_at.is_some() || self.killing
-    }
+#[derive(Clone, Copy, PartialEq, Debug)]
+struct Deadline {
+    at: Duration,
+    /// The grace period it ends, for the log.
+    grace: Duration,
 }
 
 impl Supervisor {
     /// Runs `command` (None: a pause process that only reaps) and returns its status.
     pub fn run(&self, command: Option<Command>) -> Result<Status> {
         let supervised = signals::supervised();
-        let start_mask = signals::block(supervised).map_err(|e| setup_error("cannot block signals", e))?;
+        signals::block(supervised).map_err(|e| setup_error("cannot block signals", e))?;
+        signals::default_sigchld();
         let own_pid = sys::getpid();
         let as_pid1 = own_pid == 1;
         let mut parent_already_died = None;
@@ -124,16 +155,25 @@ impl Supervisor {
                 sys::strerror(err)
             );
         }
-        let command = command.map(|cmd| cmd.spawn(start_mask)).transpose()?;
+        let command = command.map(|cmd| cmd.spawn()).transpose()?;
         if let Some(pid) = command {
             debug!("started command, pid {pid}");
+        }
+        let mut stopped = Vec::new();
+        if matches!(self.after, AfterCommand::WaitAll { .. }) {
+            // Set aside now, so the shutdown does not have to ask for memory.
+            let _ = stopped.try_reserve_exact(STOPPED_CAPACITY);
         }
         let mut run = Run {
             sup: self,
             own_pid,
             as_pid1,
             proc_is_ours: core::cell::OnceCell::new(),
-            state: State { command, status: None, term_at: None, kill_at: None, killing: false },
+            command,
+            command_group: command,
+            status: None,
+            phase: Phase::Running,
+            stopped,
         };
         if let Some(status) = parent_already_died.and_then(|signal| run.on_signal(signal)) {
             return Ok(status);
@@ -152,7 +192,13 @@ struct Run<'a> {
     as_pid1: bool,
     /// Whether /proc shows our PID namespace: read when first needed, not at start-up.
     proc_is_ours: core::cell::OnceCell<bool>,
-    state: State,
+    command: Option<Pid>,
+    /// The command's process group (its pid), which outlives the command itself.
+    command_group: Option<Pid>,
+    status: Option<Status>,
+    phase: Phase,
+    /// Who had the stop signal: (pid, start time), sorted.
+    stopped: Vec<(Pid, u64)>,
 }
 
 impl Run<'_> {
@@ -160,35 +206,60 @@ impl Run<'_> {
         loop {
             // Reap first, also before the first wait: the command may already have exited.
             let children_left = self.reap_all();
-            if let Some(status) = self.state.status {
+            if let Some(status) = self.status {
                 match self.sup.after {
                     AfterCommand::Leave => return Ok(status),
                     AfterCommand::WaitAll { .. } if !children_left => return Ok(status),
+                    AfterCommand::WaitAll { .. } if !self.as_pid1 && !self.can_see_others() => {
+                        return Ok(status);
+                    }
                     AfterCommand::WaitAll { .. } => {}
                 }
             }
             let now = sys::now();
-            if self.state.term_at.is_some_and(|t| now >= t) {
-                self.state.term_at = None;
-                self.terminate_rest();
-                self.state.kill_at.get_or_insert(now + self.sup.grace);
+            self.on_deadline(now);
+            if self.phase == Phase::Killing {
+                self.kill_left(None); // what was forked since the last sweep
             }
-            if self.state.killing {
-                self.kill_everything(false); // catch what was forked since the last sweep
-            } else if self.state.kill_at.is_some_and(|t| now >= t) {
-                self.state.killing = true;
-                self.kill_everything(true);
-            }
-            let deadline = [self.state.term_at, self.state.kill_at.filter(|_| !self.state.killing)]
-                .into_iter()
-                .flatten()
-                .min();
-            let timeout = deadline.map(|d| d.saturating_sub(now));
-            let received = sys::wait_signal(supervised, timeout)
+            let received = sys::wait_signal(supervised, self.next_deadline())
                 .map_err(|e| setup_error("cannot wait for signals", e))?;
             if let Some(status) = received.and_then(|signal| self.on_signal(signal)) {
                 return Ok(status);
             }
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Duration> {
+        match self.phase {
+            Phase::Running | Phase::Killing => None,
+            Phase::Delaying { until, .. } => Some(until),
+            Phase::Waiting { stop_at } => stop_at,
+            Phase::Stopping { kill, report_at, .. } => match (kill.map(|k| k.at), report_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+        }
+    }
+
+    fn on_deadline(&mut self, now: Duration) {
+        match self.phase {
+            Phase::Delaying { signal, until } if now >= until => {
+                info!("stop delay over: forwarding {}", signals::name(signal));
+                self.begin_stop(signal, self.sup.stop_grace);
+            }
+            Phase::Waiting { stop_at: Some(at) } if now >= at => {
+                let signal = self.sup.map.get(signals::TERM).unwrap_or(signals::TERM);
+                self.begin_stop(signal, Some(self.sup.grace));
+            }
+            Phase::Stopping { kill: Some(kill), .. } if now >= kill.at => {
+                self.phase = Phase::Killing;
+                self.kill_left(Some(kill.grace));
+            }
+            Phase::Stopping { signal, kill, report_at: Some(at) } if now >= at => {
+                self.report_waiting();
+                self.phase = Phase::Stopping { signal, kill, report_at: Some(now + REPORT_EVERY) };
+            }
+            _ => {}
         }
     }
 
@@ -197,9 +268,7 @@ impl Run<'_> {
         let mut command_exit = None;
         let children_left = loop {
             match sys::reap_one() {
-                Ok(Some((pid, status))) if Some(pid) == self.state.command => {
-                    command_exit = Some((pid, status))
-                }
+                Ok(Some((pid, status))) if Some(pid) == self.command => command_exit = Some((pid, status)),
                 Ok(Some((pid, status))) => self.orphan_exited(pid, status),
                 Ok(None) => break true,
                 Err(_) => break false,
@@ -212,10 +281,10 @@ impl Run<'_> {
     }
 
     fn command_exited(&mut self, pid: Pid, status: Status, children_left: bool) {
-        self.state.status = Some(status);
-        self.state.command = None;
-        let what = describe(status);
-        let AfterCommand::WaitAll { term_after } = self.sup.after else {
+        self.status = Some(status);
+        self.command = None;
+        let what = Describe(status);
+        let AfterCommand::WaitAll { stop_after } = self.sup.after else {
             debug!("command (pid {pid}) {what}");
             return;
         };
@@ -223,29 +292,59 @@ impl Run<'_> {
             info!("command (pid {pid}) {what}");
             return;
         }
-        let now = sys::now();
-        self.state.term_at = term_after.map(|d| now + d);
-        if self.state.shutting_down() {
-            info!("command (pid {pid}) {what}; ending the processes left");
+        if !self.as_pid1 && !self.can_see_others() {
+            // What it can reach without /proc: the command's group. The rest is left to
+            // the parent rather than waited for blindly.
+            warn!(
+                "command (pid {pid}) {what} while other processes still run; no usable /proc to find them: SIGTERM to its process group, the rest left to the parent"
+            );
+            self.stop_rest(signals::TERM);
             return;
         }
-        let next = match term_after {
-            Some(d) if d.is_zero() => {
-                alloc::format!("sending them SIGTERM, SIGKILL after {}", duration::show(self.sup.grace))
+        match self.phase {
+            Phase::Stopping { signal, .. } => {
+                info!(
+                    "command (pid {pid}) {what}; {} to the processes left that did not have it",
+                    signals::name(signal)
+                );
+                self.stop_rest(signal);
             }
-            Some(d) => alloc::format!("waiting up to {} for them", duration::show(d)),
-            None => alloc::string::String::from("waiting for them"),
-        };
-        warn!("command (pid {pid}) {what} while other processes still run; {next}");
+            Phase::Killing => info!("command (pid {pid}) {what}; ending the processes left"),
+            Phase::Running | Phase::Delaying { .. } | Phase::Waiting { .. } => {
+                let signal = self.sup.map.get(signals::TERM).unwrap_or(signals::TERM);
+                match stop_after {
+                    Some(d) if d.is_zero() => {
+                        warn!(
+                            "command (pid {pid}) {what} while other processes still run; sending them {}, SIGKILL after {}",
+                            signals::name(signal),
+                            duration::show(self.sup.grace)
+                        );
+                        self.begin_stop(signal, Some(self.sup.grace));
+                    }
+                    Some(d) => {
+                        warn!(
+                            "command (pid {pid}) {what} while other processes still run; waiting up to {} for them",
+                            duration::show(d)
+                        );
+                        self.phase = Phase::Waiting { stop_at: Some(sys::now() + d) };
+                    }
+                    None => {
+                        warn!("command (pid {pid}) {what} while other processes still run; waiting for them");
+                        self.phase = Phase::Waiting { stop_at: None };
+                    }
+                }
+            }
+        }
     }
 
     fn orphan_exited(&self, pid: Pid, status: Status) {
+        let stopping = matches!(self.phase, Phase::Stopping { .. } | Phase::Killing);
         match status {
-            Status::Signaled(sig) if !self.state.shutting_down() && sig != signals::TERM => {
+            Status::Signaled(sig) if !stopping && sig != signals::TERM => {
                 warn!("pid {pid} was killed by {}", signals::name(sig))
             }
-            _ if self.sup.warn_on_reap => warn!("reaped zombie pid {pid}: {}", describe(status)),
-            _ => debug!("reaped pid {pid}: {}", describe(status)),
+            _ if self.sup.warn_on_reap => warn!("reaped zombie pid {pid}: {}", Describe(status)),
+            _ => debug!("reaped pid {pid}: {}", Describe(status)),
         }
     }
 
@@ -258,7 +357,7 @@ impl Run<'_> {
             return None;
         }
         let is_stop = sig == signals::TERM || sig == signals::INT;
-        if self.state.command.is_none() && self.state.status.is_none() {
+        if self.command.is_none() && self.status.is_none() {
             // A pause process: nothing to forward to.
             if is_stop {
                 info!("{} received: exiting", signals::name(sig));
@@ -271,15 +370,14 @@ impl Run<'_> {
             debug!("{} received: dropped (--map)", signals::name(sig));
             return None;
         };
-        if is_stop && self.sup.stop_signals_shut_down && !self.state.shutting_down() {
-            info!(
-                "{} received: shutting down, {} grace before SIGKILL",
-                signals::name(sig),
-                duration::show(self.sup.grace)
-            );
-            self.state.kill_at = Some(sys::now() + self.sup.grace);
+        if is_stop && self.sup.stop_signals_shut_down {
+            self.stop_asked(sig, to);
+        } else if is_stop && self.command.is_none() && self.records_stops() {
+            // waitall, after the command: those left get it once.
+            self.stop_rest(to);
+        } else {
+            self.forward(to, signal.sender, is_stop);
         }
-        self.forward(to, signal.sender);
         if self.sup.stop_with_tty_signals
             && matches!(sig, signals::TSTP | signals::TTIN | signals::TTOU)
             && !self.as_pid1
@@ -289,101 +387,256 @@ impl Run<'_> {
         None
     }
 
-    fn forward(&self, sig: i32, sender: Pid) {
-        let Some(command) = self.state.command else {
+    /// A stop signal from outside (init): `received` as it came, `signal` after --map.
+    fn stop_asked(&mut self, received: i32, signal: i32) {
+        match self.phase {
+            Phase::Running if !self.sup.stop_delay.is_zero() => {
+                info!(
+                    "{} received: holding it {} (--stop-delay) before forwarding it",
+                    signals::name(received),
+                    duration::show(self.sup.stop_delay)
+                );
+                self.phase = Phase::Delaying { signal, until: sys::now() + self.sup.stop_delay };
+            }
+            Phase::Running | Phase::Waiting { .. } => {
+                match self.sup.stop_grace {
+                    Some(grace) => info!(
+                        "{} received: shutting down, {} grace before SIGKILL",
+                        signals::name(received),
+                        duration::show(grace)
+                    ),
+                    None => info!("{} received: shutting down", signals::name(received)),
+                }
+                self.begin_stop(signal, self.sup.stop_grace);
+            }
+            Phase::Delaying { .. } => {
+                info!("{} received again: forwarding it now", signals::name(received));
+                self.begin_stop(signal, self.sup.stop_grace);
+            }
+            Phase::Stopping { .. } => {
+                // Only processes that have not had the stop signal get it.
+                debug!(
+                    "{} received during the shutdown: to those that did not have it",
+                    signals::name(received)
+                );
+                self.stop_command_and_rest(signal);
+            }
+            Phase::Killing => {}
+        }
+    }
+
+    /// The stop signal goes out now; `kill_at_after`: our deadline, if any.
+    fn begin_stop(&mut self, signal: i32, kill_after: Option<Duration>) {
+        let now = sys::now();
+        let report_at = if kill_after.is_none() { Some(now + FIRST_REPORT) } else { None };
+        let kill = kill_after.map(|grace| Deadline { at: now + grace, grace });
+        self.phase = Phase::Stopping { signal, kill, report_at };
+        self.stop_command_and_rest(signal);
+    }
+
+    fn stop_command_and_rest(&mut self, signal: i32) {
+        if self.command.is_some() {
+            self.forward(signal, 0, true);
+        } else {
+            self.stop_rest(signal);
+        }
+    }
+
+    fn records_stops(&self) -> bool {
+        matches!(self.sup.after, AfterCommand::WaitAll { .. })
+    }
+
+    fn forward(&mut self, sig: i32, sender: Pid, is_stop: bool) {
+        let Some(command) = self.command else {
             // The command is gone but others are still waited for: they get it instead.
             debug!("forwarding {} to the processes left", signals::name(sig));
             self.signal_rest(sig);
             return;
         };
         debug!("forwarding {} (from pid {sender})", signals::name(sig));
+        if is_stop && self.records_stops() {
+            self.record_command_targets(command);
+        }
         let result = match self.sup.forward {
             Forward::Child => sys::kill(command, sig),
             Forward::Group => sys::kill(-command, sig),
             // The command is one of the descendants; without /proc it is the only one known.
-            Forward::Tree => match self.descendants() {
-                tree if tree.is_empty() => sys::kill(command, sig),
-                tree => {
-                    self.signal_each(&tree, sig);
-                    Ok(())
+            Forward::Tree => {
+                let mut reached = 0;
+                if self.can_see_others() {
+                    let own_pid = self.own_pid;
+                    let _ = proc::for_each(|p| {
+                        if p.state != b'Z' && proc::descends_from(p, own_pid) {
+                            reached += 1;
+                            let _ = pidfd::signal_seen(p, sig);
+                        }
+                    });
                 }
-            },
+                if reached == 0 { sys::kill(command, sig) } else { Ok(()) }
+            }
         };
         if let Err(err) = result {
             debug!("forwarding {} failed: {}", signals::name(sig), sys::strerror(err));
         }
     }
 
-    /// Every process this run is responsible for besides itself: the whole namespace as
-    /// PID 1, otherwise its descendants. None when /proc cannot tell.
-    fn others(&self) -> Option<Vec<ProcStat>> {
-        if !*self.proc_is_ours.get_or_init(proc::is_ours) {
-            return None;
+    /// Before a stop signal goes to the command (or its group): note who gets it.
+    fn record_command_targets(&mut self, command: Pid) {
+        if !self.can_see_others() {
+            return;
         }
-        let table = proc::all().ok()?;
-        if self.as_pid1 {
-            return Some(table.into_iter().filter(|p| p.pid != self.own_pid).collect());
-        }
-        Some(proc::descendants(&table, &[self.own_pid]))
+        let group = self.sup.forward == Forward::Group;
+        let mut stopped = core::mem::take(&mut self.stopped);
+        let _ = proc::for_each(|p| {
+            if p.pid == command || (group && p.pgrp == command) {
+                note(&mut stopped, p);
+            }
+        });
+        self.stopped = stopped;
     }
 
-    fn descendants(&self) -> Vec<ProcStat> {
-        self.others().unwrap_or_default()
-    }
-
-    fn signal_each(&self, targets: &[ProcStat], sig: i32) {
-        for target in targets {
-            let _ = pidfd::signal_seen(target, sig);
+    /// The stop signal to every process left that has not had it; stopped ones are also
+    /// continued, so they can act on it.
+    fn stop_rest(&mut self, signal: i32) {
+        if !self.can_see_others() {
+            // All a PID 1 can do without /proc: everyone, again or not.
+            match self.command_group {
+                _ if self.as_pid1 => {
+                    let _ = sys::kill(-1, signal);
+                    let _ = sys::kill(-1, signals::CONT);
+                }
+                Some(group) => {
+                    let _ = sys::kill(-group, signal);
+                }
+                None => {}
+            }
+            return;
         }
+        let mut stopped = core::mem::take(&mut self.stopped);
+        let (own_pid, as_pid1) = (self.own_pid, self.as_pid1);
+        let _ = proc::for_each(|p| {
+            if p.pid == own_pid || p.state == b'Z' || had_it(&stopped, p) {
+                return;
+            }
+            if !as_pid1 && !proc::descends_from(p, own_pid) {
+                return;
+            }
+            if pidfd::signal_seen(p, signal).is_ok() {
+                debug!("{} to pid {} ({})", signals::name(signal), p.pid, shown(&p.name));
+                if p.state == b'T' {
+                    let _ = pidfd::signal_seen(p, signals::CONT);
+                }
+            }
+            note(&mut stopped, p);
+        });
+        self.stopped = stopped;
     }
 
-    /// Signals everything left. As PID 1 one kill(-1) reaches the whole namespace, also
-    /// what was forked after any listing could be taken.
+    /// Whether /proc can list the processes this run is responsible for.
+    fn can_see_others(&self) -> bool {
+        *self.proc_is_ours.get_or_init(proc::is_ours)
+    }
+
+    /// Calls `each` for every process this run is responsible for besides itself: the
+    /// whole namespace as PID 1, otherwise its descendants. False when /proc cannot tell.
+    fn for_each_other(&self, mut each: impl FnMut(&ProcStat)) -> bool {
+        if !self.can_see_others() {
+            return false;
+        }
+        let (own_pid, as_pid1) = (self.own_pid, self.as_pid1);
+        proc::for_each(|p| {
+            if p.pid != own_pid && p.state != b'Z' && (as_pid1 || proc::descends_from(p, own_pid)) {
+                each(p);
+            }
+        })
+        .is_ok()
+    }
+
+    /// A signal other than the stop signal to everything left.
     fn signal_rest(&self, sig: i32) {
         if self.as_pid1 {
+            // One kill(-1) reaches the whole namespace, also what was forked after any
+            // listing could be taken.
             let _ = sys::kill(-1, sig);
-        } else {
-            self.signal_each(&self.descendants(), sig);
+        } else if !self.for_each_other(|p| {
+            let _ = pidfd::signal_seen(p, sig);
+        }) && let Some(group) = self.command_group
+        {
+            let _ = sys::kill(-group, sig);
         }
     }
 
-    fn terminate_rest(&self) {
-        self.signal_rest(signals::TERM);
-        // Stopped processes could not act on the TERM otherwise.
-        self.signal_rest(signals::CONT);
-    }
-
-    fn kill_everything(&self, announce: bool) {
-        if announce {
-            match self.others() {
-                Some(left) => {
-                    for p in &left {
-                        warn!(
-                            "grace period ({}) over: SIGKILL to pid {} ({})",
-                            duration::show(self.sup.grace),
-                            p.pid,
-                            lossy(&p.name)
-                        );
-                        let _ = pidfd::signal_seen(p, signals::KILL);
-                    }
-                }
-                None => warn!(
-                    "grace period ({}) over: SIGKILL to every process left",
-                    duration::show(self.sup.grace)
-                ),
+    /// One line naming the processes the stop is waiting for.
+    fn report_waiting(&self) {
+        let mut names = crate::log::Line::new();
+        let mut count = 0usize;
+        let listed = self.for_each_other(|p| {
+            count += 1;
+            let _ = fmt::Write::write_fmt(&mut names, format_args!(", {} ({})", p.pid, shown(&p.name)));
+        });
+        let text = core::str::from_utf8(names.finish()).unwrap_or_default().trim_end();
+        match listed {
+            true if count > 0 => {
+                warn!("stopping: still waiting for {count} processes: {}", text.trim_start_matches(", "))
             }
+            true => {}
+            false => warn!("stopping: still waiting for processes to exit (no /proc to name them)"),
         }
-        if let Some(command) = self.state.command {
-            let _ = sys::kill(-command, signals::KILL);
+    }
+
+    /// SIGKILL to everything left, the command included. `ended`: the grace period that
+    /// just ran out, to log one line per process the SIGKILL reached (pid and name).
+    fn kill_left(&self, ended: Option<Duration>) {
+        let announce = ended.is_some();
+        let grace = ended.unwrap_or_default();
+        let listed = self.for_each_other(|p| {
+            if pidfd::signal_seen(p, signals::KILL).is_ok() && announce {
+                warn!(
+                    "grace period ({}) over: SIGKILL to pid {} ({})",
+                    duration::show(grace),
+                    p.pid,
+                    shown(&p.name)
+                );
+            }
+        });
+        if !listed && announce {
+            warn!("grace period ({}) over: SIGKILL to every process left", duration::show(grace));
+        }
+        if let Some(command) = self.command {
             let _ = sys::kill(command, signals::KILL);
         }
-        self.signal_rest(signals::KILL);
+        if let Some(group) = self.command_group {
+            let _ = sys::kill(-group, signals::KILL);
+        }
+        if self.as_pid1 {
+            let _ = sys::kill(-1, signals::KILL);
+        }
     }
 }
 
-fn describe(status: Status) -> alloc::string::String {
-    match status {
-        Status::Exited(code) => alloc::format!("exited with status {code}"),
-        Status::Signaled(sig) => alloc::format!("was killed by {}", signals::name(sig)),
+/// Whether `p` (this very process: pid and start time) had the stop signal.
+fn had_it(stopped: &[(Pid, u64)], p: &ProcStat) -> bool {
+    stopped.binary_search(&(p.pid, p.start_time)).is_ok()
+}
+
+/// Notes that `p` had the stop signal, within the memory set aside for it.
+fn note(stopped: &mut Vec<(Pid, u64)>, p: &ProcStat) {
+    let key = (p.pid, p.start_time);
+    if let Err(at) = stopped.binary_search(&key)
+        && stopped.len() < stopped.capacity()
+    {
+        stopped.insert(at, key);
+    }
+}
+
+/// "exited with status N" or "was killed by SIGX", without allocating.
+struct Describe(Status);
+
+impl fmt::Display for Describe {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self.0 {
+            Status::Exited(code) => write!(f, "exited with status {code}"),
+            Status::Signaled(sig) => write!(f, "was killed by {}", signals::name(sig)),
+        }
     }
 }

@@ -79,32 +79,6 @@ pub fn read_file(path: &CStr) -> Result<Vec<u8>, Errno> {
     result
 }
 
-/// The numeric entries of a directory: the pids in /proc.
-pub fn numeric_entries(path: &CStr) -> Result<Vec<Pid>, Errno> {
-    // SAFETY: path is NUL-terminated; a null return is checked below.
-    let dir = unsafe { libc::opendir(path.as_ptr()) };
-    if dir.is_null() {
-        return Err(errno());
-    }
-    let mut pids = Vec::new();
-    loop {
-        // SAFETY: dir is a valid, open DIR stream until closedir below.
-        let entry = unsafe { libc::readdir(dir) };
-        if entry.is_null() {
-            break;
-        }
-        // SAFETY: readdir returned a valid entry whose d_name is NUL-terminated; it stays
-        // valid until the next readdir call, and we copy out of it before that.
-        let name = unsafe { CStr::from_ptr((*entry).d_name.as_ptr()) };
-        if let Some(pid) = parse_decimal(name.to_bytes()) {
-            pids.push(pid);
-        }
-    }
-    // SAFETY: dir came from opendir and is closed exactly once.
-    unsafe { libc::closedir(dir) };
-    Ok(pids)
-}
-
 pub fn parse_decimal(digits: &[u8]) -> Option<i32> {
     if digits.is_empty() || digits.len() > 9 || !digits.iter().all(u8::is_ascii_digit) {
         return None;
@@ -140,14 +114,6 @@ pub fn fork() -> Result<Forked, Errno> {
         0 => Ok(Forked::Child),
         pid => Ok(Forked::Parent(pid)),
     }
-}
-
-/// execve(2); returns only on failure, with the errno.
-pub fn execve(path: &CStr, argv: &[*const c_char], envp: &[*const c_char]) -> Errno {
-    // SAFETY: callers build argv and envp as null-terminated arrays of pointers into
-    // CStrings that outlive this call.
-    unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
-    errno()
 }
 
 /// Leaves the process at once, without running exit handlers (for a forked child).
@@ -256,20 +222,51 @@ impl SigBits {
     }
 }
 
-/// rt_sigprocmask(SIG_SETMASK): installs `mask`, returns the mask it replaced.
-pub fn set_signal_mask(mask: SigBits) -> Result<SigBits, Errno> {
+fn sigprocmask(how: c_int, mask: SigBits) -> Result<SigBits, Errno> {
     let mut old = 0u64;
     // SAFETY: both pointers are valid 8-byte sigsets, and 8 is the kernel's sigset size.
     let ret = unsafe {
+        libc::syscall(libc::SYS_rt_sigprocmask, how, &mask.0 as *const u64, &mut old as *mut u64, 8usize)
+    };
+    if ret < 0 { Err(errno()) } else { Ok(SigBits(old)) }
+}
+
+/// rt_sigprocmask(SIG_SETMASK): installs `mask`, returns the mask it replaced.
+pub fn set_signal_mask(mask: SigBits) -> Result<SigBits, Errno> {
+    sigprocmask(libc::SIG_SETMASK, mask)
+}
+
+/// rt_sigprocmask(SIG_BLOCK): adds `set` to the mask in one call (no window in which a
+/// signal takes its default action); returns the mask before.
+pub fn block_signals(set: SigBits) -> Result<SigBits, Errno> {
+    sigprocmask(libc::SIG_BLOCK, set)
+}
+
+/// The kernel's struct sigaction (x86_64 and aarch64 both have sa_restorer).
+#[repr(C)]
+struct KernelSigaction {
+    handler: usize,
+    flags: u64,
+    restorer: usize,
+    mask: u64,
+}
+
+/// Puts `sig` back to its default action (raw rt_sigaction: musl refuses 32-34, which
+/// are real signals a parent can leave ignored). Returns whether it was ignored.
+pub fn set_default_action(sig: i32) -> bool {
+    let default = KernelSigaction { handler: libc::SIG_DFL, flags: 0, restorer: 0, mask: 0 };
+    let mut old = KernelSigaction { handler: 0, flags: 0, restorer: 0, mask: 0 };
+    // SAFETY: both structs have the kernel's layout; 8 is the kernel's sigset size.
+    let ret = unsafe {
         libc::syscall(
-            libc::SYS_rt_sigprocmask,
-            libc::SIG_SETMASK,
-            &mask.0 as *const u64,
-            &mut old as *mut u64,
+            libc::SYS_rt_sigaction,
+            sig,
+            &default as *const KernelSigaction,
+            &mut old as *mut KernelSigaction,
             8usize,
         )
     };
-    if ret < 0 { Err(errno()) } else { Ok(SigBits(old)) }
+    ret == 0 && old.handler == libc::SIG_IGN
 }
 
 /// A signal taken from the pending set.
@@ -280,18 +277,22 @@ pub struct Received {
     pub sender: Pid,
 }
 
-/// rt_sigtimedwait: takes one pending signal from `set`, sleeping until one arrives or
-/// `timeout` passes (Ok(None)). With no timeout it sleeps in one system call for as long
-/// as nothing happens.
-pub fn wait_signal(set: SigBits, timeout: Option<Duration>) -> Result<Option<Received>, Errno> {
+/// rt_sigtimedwait: takes one pending signal from `set`, sleeping until one arrives or the
+/// CLOCK_MONOTONIC `deadline` passes (Ok(None)). With no deadline it sleeps in one system
+/// call for as long as nothing happens. The deadline is absolute: a debugger attaching
+/// (EINTR) does not start the wait over.
+pub fn wait_signal(set: SigBits, deadline: Option<Duration>) -> Result<Option<Received>, Errno> {
     // SAFETY: siginfo_t is plain data; zero is a valid bit pattern for it.
     let mut info: libc::siginfo_t = unsafe { core::mem::zeroed() };
-    let ts = timeout.map(|t| libc::timespec {
-        tv_sec: t.as_secs().min(i64::MAX as u64) as i64,
-        tv_nsec: i64::from(t.subsec_nanos()),
-    });
-    let ts_ptr = ts.as_ref().map_or(core::ptr::null(), |t| t as *const libc::timespec);
     loop {
+        let ts = deadline.map(|d| {
+            let t = d.saturating_sub(now());
+            libc::timespec {
+                tv_sec: t.as_secs().min(i64::MAX as u64) as i64,
+                tv_nsec: i64::from(t.subsec_nanos()),
+            }
+        });
+        let ts_ptr = ts.as_ref().map_or(core::ptr::null(), |t| t as *const libc::timespec);
         // SAFETY: set, info and ts_ptr (null or a live timespec) are valid for the call;
         // 8 is the kernel's sigset size.
         let ret = unsafe {
@@ -384,26 +385,97 @@ pub fn readlink(path: &CStr) -> Result<Vec<u8>, Errno> {
     Ok(buf)
 }
 
-/// The process's arguments or environment, copied out of a C `char **` array.
-///
-/// # Safety
-/// `array` must be null or a null-terminated array of NUL-terminated strings, as `main`
-/// receives argv and envp.
-pub unsafe fn copy_c_strings(array: *const *const c_char) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    if array.is_null() {
-        return out;
-    }
-    let mut i = 0;
-    loop {
-        // SAFETY: per the contract, every index up to the null terminator is readable.
-        let ptr = unsafe { *array.add(i) };
-        if ptr.is_null() {
-            return out;
+/// A null-terminated `char *` array the kernel gave the process (argv, envp), or a tail of
+/// one: a view, never copied, valid for the life of the process. A tail is itself
+/// null-terminated, so the command's arguments go to execve as they came.
+#[derive(Clone, Copy)]
+pub struct CArray {
+    /// The pointers, the terminating null included as the last element.
+    ptrs: &'static [*const c_char],
+}
+
+const NO_POINTERS: &[*const c_char] = &[core::ptr::null()];
+
+impl CArray {
+    /// # Safety
+    /// `array` must be null or a null-terminated array of NUL-terminated strings that
+    /// stay unchanged for the rest of the process, as `main`'s argv and envp do.
+    pub unsafe fn from_raw(array: *const *const c_char) -> CArray {
+        if array.is_null() {
+            return CArray { ptrs: NO_POINTERS };
         }
-        // SAFETY: each entry is a NUL-terminated string.
-        out.push(unsafe { CStr::from_ptr(ptr) }.to_bytes().to_vec());
-        i += 1;
+        let mut n = 0;
+        // SAFETY: per the contract, every index up to the null terminator is readable.
+        while !unsafe { *array.add(n) }.is_null() {
+            n += 1;
+        }
+        // SAFETY: the n + 1 pointers (terminator included) are readable and never change.
+        CArray { ptrs: unsafe { core::slice::from_raw_parts(array, n + 1) } }
+    }
+
+    /// An array built from owned words, kept for the rest of the process (tests, and a
+    /// command line made up at run time).
+    pub fn leak(words: &[&[u8]]) -> CArray {
+        let mut ptrs: Vec<*const c_char> =
+            words.iter().map(|w| CString::into_raw(c_string(w)).cast_const()).collect();
+        ptrs.push(core::ptr::null());
+        CArray { ptrs: Vec::leak(ptrs) }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ptrs.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: usize) -> Option<&'static [u8]> {
+        let ptr = *self.ptrs.get(i)?;
+        if ptr.is_null() {
+            return None;
+        }
+        // SAFETY: the constructors guarantee every non-null pointer is a NUL-terminated
+        // string that lives, unchanged, for the rest of the process.
+        Some(unsafe { CStr::from_ptr(ptr) }.to_bytes())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'static [u8]> + 'static {
+        let this = *self;
+        (0..this.len()).filter_map(move |i| this.get(i))
+    }
+
+    /// The elements from `start` on (empty past the end).
+    pub fn tail(&self, start: usize) -> CArray {
+        let start = start.min(self.len());
+        CArray { ptrs: self.ptrs.get(start..).unwrap_or(NO_POINTERS) }
+    }
+
+    /// For execve: the null-terminated pointer array itself.
+    pub fn as_ptr(&self) -> *const *const c_char {
+        self.ptrs.as_ptr()
+    }
+}
+
+/// A value for the one thread initbox has, set at start and read everywhere (the log
+/// prefix, the memory reserve).
+pub struct Global<T: Copy>(core::cell::UnsafeCell<T>);
+
+// SAFETY: initbox runs one thread and installs no signal handlers, so a Global is never
+// accessed concurrently.
+unsafe impl<T: Copy> Sync for Global<T> {}
+
+impl<T: Copy> Global<T> {
+    pub const fn new(value: T) -> Self {
+        Global(core::cell::UnsafeCell::new(value))
+    }
+    pub fn get(&self) -> T {
+        // SAFETY: single-threaded (see the Sync impl); no reference escapes.
+        unsafe { *self.0.get() }
+    }
+    pub fn set(&self, value: T) {
+        // SAFETY: single-threaded (see the Sync impl); no reference escapes.
+        unsafe { *self.0.get() = value }
     }
 }
 
@@ -413,11 +485,12 @@ pub fn c_string(bytes: &[u8]) -> CString {
     CString::new(bytes.get(..end).unwrap_or_default()).unwrap_or_default()
 }
 
-/// A null-terminated pointer array over CStrings, for execve.
-pub fn pointer_array(strings: &[CString]) -> Vec<*const c_char> {
-    let mut ptrs: Vec<*const c_char> = strings.iter().map(|s| s.as_ptr()).collect();
-    ptrs.push(core::ptr::null());
-    ptrs
+/// execve(2) with a pointer array; returns only on failure, with the errno.
+pub fn execve_raw(path: &CStr, argv: *const *const c_char, envp: *const *const c_char) -> Errno {
+    // SAFETY: callers pass null-terminated arrays of pointers to NUL-terminated strings
+    // that outlive this call (CArray views or pointer_array results).
+    unsafe { libc::execve(path.as_ptr(), argv, envp) };
+    errno()
 }
 
 /// pidfd_open(2): a descriptor that names one process for as long as it is held.
@@ -452,14 +525,216 @@ pub fn poll_readable(fds: &[c_int], timeout: Option<Duration>) -> Result<Vec<boo
     }
 }
 
-/// Reads a String that was leaked with Box::leak and is never freed (the log prefix).
-pub fn leaked_str(ptr: *mut alloc::string::String) -> Option<&'static str> {
-    // SAFETY: callers pass null or a pointer from Box::leak, which lives for the rest of
-    // the process and is never written through again.
-    unsafe { ptr.as_ref() }.map(|s| s.as_str())
-}
-
 pub fn abort() -> ! {
     // SAFETY: abort never returns.
     unsafe { libc::abort() }
+}
+
+pub fn getpgrp() -> Pid {
+    // SAFETY: getpgrp cannot fail.
+    unsafe { libc::getpgrp() }
+}
+
+pub fn tcgetpgrp(fd: c_int) -> Result<Pid, Errno> {
+    // SAFETY: tcgetpgrp has no memory effects.
+    check(unsafe { libc::tcgetpgrp(fd) })
+}
+
+/// Calls `each` with every numeric entry of a directory (the pids in /proc), reading it
+/// with getdents64 into a buffer on the stack: no allocation, whatever the entry count.
+pub fn for_each_numeric_entry(path: &CStr, mut each: impl FnMut(Pid)) -> Result<(), Errno> {
+    // SAFETY: path is NUL-terminated; the flags ask for nothing unusual.
+    let fd =
+        check(unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) })?;
+    let mut buf = [0u8; 4096];
+    let result = loop {
+        // SAFETY: buf is writable for its length; the kernel writes whole linux_dirent64
+        // records into it.
+        let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
+        if n < 0 {
+            break Err(errno());
+        }
+        if n == 0 {
+            break Ok(());
+        }
+        // linux_dirent64: ino (8), off (8), reclen (2), type (1), then the name.
+        let mut at = 0usize;
+        let end = (n as usize).min(buf.len());
+        while at + 19 < end {
+            let reclen =
+                buf.get(at + 16..at + 18).map_or(0, |b| usize::from(u16::from_ne_bytes([b[0], b[1]])));
+            if reclen == 0 {
+                break;
+            }
+            let name = buf.get(at + 19..(at + reclen).min(end)).unwrap_or_default();
+            let name = name.get(..memchr::memchr(0, name).unwrap_or(name.len())).unwrap_or_default();
+            if let Some(pid) = parse_decimal(name) {
+                each(pid);
+            }
+            at += reclen;
+        }
+    };
+    close(fd);
+    result
+}
+
+/// Reads a small file (one under /proc) into `buf`; returns the length read.
+pub fn read_into(path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: path is NUL-terminated; the flags ask for nothing unusual.
+    let fd = check(unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) })?;
+    let mut len = 0;
+    let result = loop {
+        let Some(rest) = buf.get_mut(len..) else { break Ok(len) };
+        if rest.is_empty() {
+            break Ok(len);
+        }
+        match read(fd, rest) {
+            Ok(0) => break Ok(len),
+            Ok(n) => len += n,
+            Err(err) => break Err(err),
+        }
+    };
+    close(fd);
+    result
+}
+
+/// How log lines reach stderr without ever blocking PID 1.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum LogSink {
+    /// Not decided yet (decided at the first line).
+    Unknown,
+    /// A file of its own on stderr's pipe or terminal, opened with O_NONBLOCK: the pipe
+    /// that the command shares keeps its own (blocking) flags.
+    Own(c_int),
+    /// A socket: send(MSG_DONTWAIT).
+    Socket,
+    /// A regular file: writes do not stall.
+    Plain,
+    /// Anything else: write only when poll says there is room.
+    Polled,
+}
+
+/// Chooses how to write to fd 2 without blocking.
+pub fn open_log_sink() -> LogSink {
+    // SAFETY: stat is plain data; zero is a valid bit pattern for it.
+    let mut st: libc::stat = unsafe { core::mem::zeroed() };
+    // SAFETY: st is a valid stat buffer.
+    if unsafe { libc::fstat(2, &mut st) } < 0 {
+        return LogSink::Polled;
+    }
+    match st.st_mode & libc::S_IFMT {
+        libc::S_IFREG => LogSink::Plain,
+        libc::S_IFSOCK => LogSink::Socket,
+        libc::S_IFIFO | libc::S_IFCHR => {
+            let flags = libc::O_WRONLY | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC | libc::O_APPEND;
+            // SAFETY: the path is NUL-terminated; a new open file description of the same
+            // pipe or terminal is returned, or -1.
+            match check(unsafe { libc::open(c"/proc/self/fd/2".as_ptr(), flags) }) {
+                Ok(fd) => LogSink::Own(fd),
+                Err(_) => LogSink::Polled,
+            }
+        }
+        _ => LogSink::Polled,
+    }
+}
+
+/// Writes one log line whole or not at all (lines are shorter than PIPE_BUF); false when
+/// it could not be written now.
+pub fn log_write(sink: LogSink, line: &[u8]) -> bool {
+    let n = match sink {
+        // SAFETY: the pointer and length describe a live slice.
+        LogSink::Own(fd) => unsafe { libc::write(fd, line.as_ptr().cast(), line.len()) },
+        // SAFETY: the pointer and length describe a live slice.
+        LogSink::Socket => unsafe {
+            libc::send(2, line.as_ptr().cast(), line.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL)
+        },
+        LogSink::Plain | LogSink::Unknown => return write_all(2, line).is_ok(),
+        LogSink::Polled => {
+            let mut pfd = libc::pollfd { fd: 2, events: libc::POLLOUT, revents: 0 };
+            // SAFETY: pfd is one valid pollfd; a zero timeout returns at once.
+            let ready = unsafe { libc::poll(&mut pfd, 1, 0) };
+            if ready != 1 || pfd.revents & libc::POLLOUT == 0 {
+                return false;
+            }
+            return write_all(2, line).is_ok();
+        }
+    };
+    n >= 0 && n as usize == line.len()
+}
+
+/// The C allocator, with a reserve that is given back the first time memory runs out, so
+/// PID 1 can finish what it was doing instead of dying in the middle of a shutdown.
+pub struct Malloc;
+
+const RESERVE_SIZE: usize = 64 * 1024;
+static RESERVE: core::sync::atomic::AtomicPtr<u8> = core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
+
+impl Malloc {
+    /// Sets the reserve aside (once, at start).
+    pub fn keep_reserve() {
+        // SAFETY: malloc accepts any size; the block is only ever freed, never used.
+        let block = unsafe { libc::malloc(RESERVE_SIZE) }.cast::<u8>();
+        RESERVE.store(block, core::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn raw_alloc(layout: core::alloc::Layout) -> *mut u8 {
+        if layout.align() <= 16 {
+            // SAFETY: malloc accepts any size; null is returned on failure.
+            unsafe { libc::malloc(layout.size()).cast() }
+        } else {
+            // SAFETY: the alignment is a power of two, as Layout guarantees.
+            unsafe { libc::aligned_alloc(layout.align(), layout.size()).cast() }
+        }
+    }
+
+    fn release_reserve() -> bool {
+        let block = RESERVE.swap(core::ptr::null_mut(), core::sync::atomic::Ordering::Relaxed);
+        if block.is_null() {
+            return false;
+        }
+        // SAFETY: block came from malloc in keep_reserve and is freed once (swapped out).
+        unsafe { libc::free(block.cast()) };
+        true
+    }
+}
+
+// SAFETY: malloc and free are the C allocator's, which honours alignments up to
+// max_align_t (16); larger alignments go through aligned_alloc.
+unsafe impl core::alloc::GlobalAlloc for Malloc {
+    unsafe fn alloc(&self, layout: core::alloc::Layout) -> *mut u8 {
+        let ptr = Malloc::raw_alloc(layout);
+        if ptr.is_null() && Malloc::release_reserve() { Malloc::raw_alloc(layout) } else { ptr }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, _layout: core::alloc::Layout) {
+        // SAFETY: ptr came from malloc or aligned_alloc above.
+        unsafe { libc::free(ptr.cast()) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: core::alloc::Layout, new_size: usize) -> *mut u8 {
+        if layout.align() > 16 {
+            // SAFETY: as in alloc/dealloc; the copy covers the smaller of the two sizes.
+            unsafe {
+                let new =
+                    self.alloc(core::alloc::Layout::from_size_align_unchecked(new_size, layout.align()));
+                if !new.is_null() {
+                    core::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+                    self.dealloc(ptr, layout);
+                }
+                return new;
+            }
+        }
+        // SAFETY: ptr came from malloc with an alignment realloc preserves.
+        let new = unsafe { libc::realloc(ptr.cast(), new_size).cast::<u8>() };
+        if new.is_null() && Malloc::release_reserve() {
+            // SAFETY: as above; a failed realloc left ptr untouched.
+            return unsafe { libc::realloc(ptr.cast(), new_size).cast() };
+        }
+        new
+    }
+}
+
+/// main's argv or envp as a CArray.
+pub fn main_arguments(array: *const *const c_char) -> CArray {
+    // SAFETY: only `main` calls this, with the argv or envp the C runtime passed it:
+    // null-terminated arrays of strings that live, unchanged, for the whole process.
+    unsafe { CArray::from_raw(array) }
 }

@@ -80,7 +80,9 @@ fn tini_info_and_bad_input() {
     initbox().args(["tini"]).run().code(1).one_error_line("no command given");
     initbox().args(["tini", "-p", "NOPE", "true"]).run().code(1).one_error_line("bad signal 'NOPE'");
     applet("tini").args(["--", "/nonexistent"]).run().code(127);
-    applet("tini").args(["--", "/etc/hostname"]).run().code(126);
+    let not_executable = temp_dir("tini-noexec").join("data");
+    std::fs::write(&not_executable, "data\n").unwrap();
+    applet("tini").args(["--", not_executable.to_str().unwrap()]).run().code(126);
 }
 
 #[test]

@@ -421,3 +421,37 @@ pub fn temp_dir(name: &str) -> PathBuf {
 pub fn bytes_arg(bytes: &[u8]) -> std::ffi::OsString {
     OsStr::from_bytes(bytes).to_owned()
 }
+
+/// Runs the applet through `wrapper` (a program that execs its arguments), e.g. one that
+/// starts it with signals ignored or blocked, or under a resource limit.
+pub fn wrapped(mut cmd: Cmd, wrapper: &[&str]) -> Cmd {
+    let at = cmd.args.iter().position(|a| {
+        Path::new(a).file_name().is_some_and(|n| {
+            let n = n.to_string_lossy();
+            n == "initbox" || APPLET_NAMES.contains(&n.as_ref())
+        }) || a.to_string_lossy().contains("qemu")
+    });
+    let at = at.unwrap_or(0);
+    for (i, w) in wrapper.iter().enumerate() {
+        cmd.args.insert(at + i, (*w).into());
+    }
+    cmd
+}
+
+const APPLET_NAMES: &[&str] = &[
+    "init",
+    "reap",
+    "sigfwd",
+    "killtree",
+    "waitall",
+    "tini",
+    "docker-init",
+    "dumb-init",
+    "catatonit",
+    "podman-init",
+];
+
+/// `python3 tests/apps/NAME ARGS...` as words for a shell script.
+pub fn app(name: &str) -> String {
+    apps().join(name).to_str().unwrap().to_string()
+}
