@@ -174,6 +174,7 @@ impl Supervisor {
             status: None,
             phase: Phase::Running,
             stopped,
+            batch: 0,
         };
         if let Some(status) = parent_already_died.and_then(|signal| run.on_signal(signal)) {
             return Ok(status);
@@ -197,8 +198,10 @@ struct Run<'a> {
     command_group: Option<Pid>,
     status: Option<Status>,
     phase: Phase,
-    /// Who had the stop signal: (pid, start time), sorted.
-    stopped: Vec<(Pid, u64)>,
+    /// Who had the stop signal, sorted by pid and start time.
+    stopped: Vec<Stopped>,
+    /// Which forward of a stop signal the newest entries in `stopped` came from.
+    batch: u32,
 }
 
 impl Run<'_> {
@@ -391,7 +394,8 @@ impl Run<'_> {
     fn stop_asked(&mut self, received: i32, signal: i32) {
         match self.phase {
             Phase::Running if !self.sup.stop_delay.is_zero() => {
-                info!(
+                // Said at the default level: an operator waiting on a stop wants to know why.
+                warn!(
                     "{} received: holding it {} (--stop-delay) before forwarding it",
                     signals::name(received),
                     duration::show(self.sup.stop_delay)
@@ -454,7 +458,8 @@ impl Run<'_> {
             return;
         };
         debug!("forwarding {} (from pid {sender})", signals::name(sig));
-        if is_stop && self.records_stops() {
+        let recording = is_stop && self.records_stops();
+        if recording {
             self.record_command_targets(command);
         }
         let result = match self.sup.forward {
@@ -478,6 +483,9 @@ impl Run<'_> {
         if let Err(err) = result {
             debug!("forwarding {} failed: {}", signals::name(sig), sys::strerror(err));
         }
+        if recording {
+            self.forget_those_who_left(command);
+        }
     }
 
     /// Before a stop signal goes to the command (or its group): note who gets it.
@@ -485,11 +493,32 @@ impl Run<'_> {
         if !self.can_see_others() {
             return;
         }
-        let group = self.sup.forward == Forward::Group;
+        self.batch = self.batch.wrapping_add(1);
+        let (group, batch) = (self.sup.forward == Forward::Group, self.batch);
         let mut stopped = core::mem::take(&mut self.stopped);
         let _ = proc::for_each(|p| {
             if p.pid == command || (group && p.pgrp == command) {
-                note(&mut stopped, p);
+                note(&mut stopped, p, batch);
+            }
+        });
+        self.stopped = stopped;
+    }
+
+    /// After the kill: who was in the group before it but is not now (a `setsid` midway)
+    /// may have missed it, so it is not counted as having had it.
+    fn forget_those_who_left(&mut self, command: Pid) {
+        if self.sup.forward != Forward::Group || !self.can_see_others() {
+            return;
+        }
+        let batch = self.batch;
+        let mut stopped = core::mem::take(&mut self.stopped);
+        let _ = proc::for_each(|p| {
+            if p.pid != command
+                && p.pgrp != command
+                && let Ok(at) = stopped.binary_search_by_key(&(p.pid, p.start_time), Stopped::key)
+                && stopped.get(at).is_some_and(|e| e.batch == batch)
+            {
+                stopped.remove(at);
             }
         });
         self.stopped = stopped;
@@ -527,7 +556,7 @@ impl Run<'_> {
                     let _ = pidfd::signal_seen(p, signals::CONT);
                 }
             }
-            note(&mut stopped, p);
+            note(&mut stopped, p, 0);
         });
         self.stopped = stopped;
     }
@@ -614,18 +643,31 @@ impl Run<'_> {
     }
 }
 
+/// A process that had the stop signal: pid and start time name it across pid reuse.
+#[derive(Clone, Copy)]
+struct Stopped {
+    pid: Pid,
+    start_time: u64,
+    batch: u32,
+}
+
+impl Stopped {
+    fn key(&self) -> (Pid, u64) {
+        (self.pid, self.start_time)
+    }
+}
+
 /// Whether `p` (this very process: pid and start time) had the stop signal.
-fn had_it(stopped: &[(Pid, u64)], p: &ProcStat) -> bool {
-    stopped.binary_search(&(p.pid, p.start_time)).is_ok()
+fn had_it(stopped: &[Stopped], p: &ProcStat) -> bool {
+    stopped.binary_search_by_key(&(p.pid, p.start_time), Stopped::key).is_ok()
 }
 
 /// Notes that `p` had the stop signal, within the memory set aside for it.
-fn note(stopped: &mut Vec<(Pid, u64)>, p: &ProcStat) {
-    let key = (p.pid, p.start_time);
-    if let Err(at) = stopped.binary_search(&key)
+fn note(stopped: &mut Vec<Stopped>, p: &ProcStat, batch: u32) {
+    if let Err(at) = stopped.binary_search_by_key(&(p.pid, p.start_time), Stopped::key)
         && stopped.len() < stopped.capacity()
     {
-        stopped.insert(at, key);
+        stopped.insert(at, Stopped { pid: p.pid, start_time: p.start_time, batch });
     }
 }
 

@@ -1,0 +1,147 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+//! A graceful stop (issue 18, 15.3 and 19): every process gets the stop signal once (the
+//! mapped one), its handler runs to the end unless a deadline of ours says otherwise, a
+//! stop can be held for a load balancer, and the command starts with clean signals.
+
+mod common;
+use common::*;
+use std::time::Duration;
+
+fn counter(label: &str, work: &str, extra: &str) -> String {
+    format!("python3 {} {label} {work} {extra}", app("count_stops.py"))
+}
+
+#[test]
+fn a_worker_in_the_commands_group_gets_the_stop_signal_once() {
+    require_namespaces!();
+    let script = format!("{} & trap 'exit 0' TERM; wait", counter("worker", "1", ""));
+    let mut run = applet("init").args(["--", "sh", "-c", &script]).start();
+    run.expect_line("worker ready");
+    run.signal(libc::SIGTERM);
+    run.expect_line("worker: TERM=1 INT=0 QUIT=0 HUP=0");
+    run.wait().code(0);
+}
+
+#[test]
+fn the_sweep_sends_the_mapped_stop_signal_and_only_to_those_without_it() {
+    require_namespaces!();
+    // The shell dies of the forwarded QUIT; its worker had QUIT and gets nothing more; a
+    // detached worker, outside the group, gets QUIT (not TERM) from the sweep.
+    let script = format!("{} & {} & wait", counter("worker", "1", ""), counter("detached", "1", "--setsid"));
+    let mut run = applet("init").args(["--map", "TERM:QUIT", "--", "sh", "-c", &script]).start();
+    run.expect_line("worker ready");
+    run.expect_line("detached ready");
+    run.signal(libc::SIGTERM);
+    run.expect_line("worker: TERM=0 INT=0 QUIT=1 HUP=0");
+    run.expect_line("detached: TERM=0 INT=0 QUIT=1 HUP=0");
+    run.wait();
+}
+
+#[test]
+fn a_stop_from_outside_during_the_shutdown_is_not_sent_again() {
+    require_namespaces!();
+    // The command exits by itself; the detached worker gets SIGTERM from the sweep and is
+    // in its cleanup when a stop arrives from outside.
+    let script = format!("{} & sleep 1; echo leaving; exit 0", counter("worker", "2", "--setsid"));
+    let mut run = applet("init").args(["--", "sh", "-c", &script]).start();
+    run.expect_line("worker ready");
+    run.expect_line("leaving");
+    std::thread::sleep(Duration::from_millis(500));
+    run.signal(libc::SIGTERM);
+    run.expect_line("worker: TERM=1 INT=0 QUIT=0 HUP=0");
+    run.wait().code(0);
+}
+
+#[test]
+fn stopped_from_outside_init_waits_without_a_deadline_of_its_own_and_names_who_it_waits_for() {
+    require_namespaces!();
+    // A cleanup longer than any default grace would allow (9 s; it was 8 s): no SIGKILL of
+    // ours, and a line 5 s in that names the worker.
+    let script = format!("{} & trap 'exit 0' TERM; wait", counter("worker", "9", ""));
+    let mut run = applet("init").args(["--", "sh", "-c", &script]).start();
+    run.expect_line("worker ready");
+    run.signal(libc::SIGTERM);
+    run.expect_line("worker: TERM=1 INT=0 QUIT=0 HUP=0");
+    run.wait()
+        .code(0)
+        .stderr_has("still waiting for 1 processes: ")
+        .stderr_has("(python3)")
+        .stderr_lacks("SIGKILL");
+}
+
+#[test]
+fn a_stop_delay_holds_the_stop_signal_but_not_the_others() {
+    require_namespaces!();
+    let mut run =
+        applet("init").args(["--stop-delay", "1s", "--", "python3", &app("catch.py"), "child", "15"]).start();
+    run.expect_line("child ready");
+    run.signal(libc::SIGTERM);
+    run.signal(libc::SIGUSR1);
+    run.expect_line("child got 15");
+    let seen = run.seen().to_vec();
+    let usr1 = seen.iter().position(|l| l == "child got 10").expect("USR1 went through during the delay");
+    let term = seen.iter().position(|l| l == "child got 15").unwrap();
+    assert!(usr1 < term, "{seen:?}");
+    run.wait().code(0).stderr_has("holding it 1s");
+}
+
+#[test]
+fn a_second_stop_signal_ends_the_delay() {
+    require_namespaces!();
+    for cmd in [applet("init").args(["--stop-delay", "60s"]), applet("tini").env("INITBOX_STOP_DELAY", "60s")]
+    {
+        let mut run = cmd
+            .args(["--", "python3", &app("catch.py"), "child", "15"])
+            .ceiling(Duration::from_secs(30))
+            .start();
+        run.expect_line("child ready");
+        run.signal(libc::SIGTERM);
+        std::thread::sleep(Duration::from_millis(300));
+        run.signal(libc::SIGTERM);
+        run.expect_line("child got 15");
+        assert_eq!(run.seen().iter().filter(|l| *l == "child got 15").count(), 1);
+        run.wait().code(0);
+    }
+}
+
+#[test]
+fn the_command_exiting_during_the_delay_starts_the_shutdown_at_once() {
+    require_namespaces!();
+    let mut run = applet("init")
+        .args(["--stop-delay", "60s", "--", "python3", &app("catch.py"), "child", "10"])
+        .ceiling(Duration::from_secs(30))
+        .start();
+    run.expect_line("child ready");
+    run.signal(libc::SIGTERM);
+    run.signal(libc::SIGUSR1);
+    run.expect_line("child got 10");
+    run.wait().code(0);
+}
+
+#[test]
+fn the_command_starts_with_every_signal_at_default_and_none_blocked() {
+    require_namespaces!();
+    let probe = ["--", "grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"];
+    for name in ["init", "reap", "sigfwd", "waitall", "tini", "dumb-init", "catatonit"] {
+        let out = wrapped(applet(name).args(probe), &["python3", &app("hostile_start.py")]).run();
+        out.code(0);
+        for line in out.stdout.lines() {
+            assert!(line.ends_with("0000000000000000"), "{name}: {line}");
+        }
+        assert_eq!(out.stdout.lines().count(), 2, "{name}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn a_mapped_interrupt_stops_python_started_with_sigint_ignored() {
+    require_namespaces!();
+    let program = "import time; print('ready', flush=True); time.sleep(300)";
+    let cmd = applet("init")
+        .args(["--map", "TERM:INT", "--", "python3", "-c", program])
+        .ceiling(Duration::from_secs(30));
+    let mut run = wrapped(cmd, &["python3", &app("hostile_start.py")]).start();
+    run.expect_line("ready");
+    run.signal(libc::SIGTERM);
+    let out = run.wait();
+    assert!(out.code == 130 || out.stderr.contains("KeyboardInterrupt"), "{out:?}");
+}
