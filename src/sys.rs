@@ -463,3 +463,49 @@ pub fn abort() -> ! {
     // SAFETY: abort never returns.
     unsafe { libc::abort() }
 }
+
+/// realpath(3): the canonical absolute path, with every symbolic link, `.` and `..` resolved.
+pub fn realpath(path: &CStr) -> Result<Vec<u8>, Errno> {
+    let mut buf = alloc::vec![0u8; libc::PATH_MAX as usize];
+    // SAFETY: buf holds PATH_MAX bytes, the size realpath requires of a caller's buffer.
+    let ret = unsafe { libc::realpath(path.as_ptr(), buf.as_mut_ptr().cast()) };
+    if ret.is_null() {
+        return Err(errno());
+    }
+    buf.truncate(memchr::memchr(0, &buf).unwrap_or(buf.len()));
+    Ok(buf)
+}
+
+/// The path from directory `dir` to `target` (both canonical and absolute): what a symbolic
+/// link in `dir` holds to reach `target` from wherever the two are moved together.
+pub fn relative_path(dir: &[u8], target: &[u8]) -> Vec<u8> {
+    fn parts(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+        path.split(|&c| c == b'/').filter(|part| !part.is_empty())
+    }
+    let common = parts(dir).zip(parts(target)).take_while(|(a, b)| a == b).count();
+    let mut out = Vec::new();
+    for _ in parts(dir).skip(common) {
+        out.extend_from_slice(b"../");
+    }
+    for (i, part) in parts(target).skip(common).enumerate() {
+        if i > 0 {
+            out.push(b'/');
+        }
+        out.extend_from_slice(part);
+    }
+    out
+}
+
+#[cfg(test)]
+mod relative_path_tests {
+    use super::relative_path;
+
+    #[test]
+    fn relative_paths_between_canonical_paths() {
+        assert_eq!(relative_path(b"/out/sbin", b"/out/sbin/initbox"), b"initbox");
+        assert_eq!(relative_path(b"/sbin", b"/initbox"), b"../initbox");
+        assert_eq!(relative_path(b"/out/usr/bin", b"/out/sbin/initbox"), b"../../sbin/initbox");
+        assert_eq!(relative_path(b"/", b"/initbox"), b"initbox");
+        assert_eq!(relative_path(b"/a/bc", b"/a/b/initbox"), b"../b/initbox");
+    }
+}
