@@ -81,27 +81,28 @@ impl<'a> Number<'a> {
         let whole =
             self.whole.iter().try_fold(0u64, |n, d| n.checked_mul(10)?.checked_add(u64::from(d - b'0')));
         let whole = whole.and_then(|n| n.checked_mul(per_unit)).ok_or("too long")?;
-        // Trailing zeros change nothing; past 18 significant digits no fraction of an hour
-        // is a whole number of milliseconds (and u128 holds the product below).
+        // Trailing zeros change nothing. Past 7 significant digits no fraction of an hour
+        // (3,600,000 ms = 2^7 * 3^2 * 5^5 ms) is a whole number of milliseconds, and up to
+        // there the product below fits a u64.
         let end = self.fraction.iter().rposition(|&d| d != b'0').map_or(0, |i| i + 1);
         let fraction = self.fraction.get(..end).unwrap_or_default();
-        if fraction.len() > 18 {
+        if fraction.len() > 7 {
             return Err("finer than a millisecond");
         }
-        let scale = 10u128.pow(fraction.len() as u32);
-        let numerator =
-            fraction.iter().fold(0u128, |n, d| n * 10 + u128::from(d - b'0')) * u128::from(per_unit);
-        if numerator % scale != 0 {
+        let scale = 10u64.pow(fraction.len() as u32);
+        let numerator = fraction.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')) * per_unit;
+        if !numerator.is_multiple_of(scale) {
             return Err("finer than a millisecond");
         }
-        u64::try_from(numerator / scale).ok().and_then(|part| whole.checked_add(part)).ok_or("too long")
+        whole.checked_add(numerator / scale).ok_or("too long")
     }
 }
 
 /// The shortest exact form, which `parse` reads back to the same value: `8s`, `250ms`,
 /// `1.5s`, `1m30s`, `2h`, `1h0m0.5s` is printed `1h0.5s`.
 pub fn show(d: Duration) -> String {
-    let ms = d.as_millis();
+    // u64 (as parse makes them): formatting a u128 would cost a kilobyte of its own code.
+    let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
     if ms < 1000 {
         return if ms == 0 { String::from("0s") } else { format!("{ms}ms") };
     }

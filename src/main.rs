@@ -135,7 +135,7 @@ fn install(args: &[Vec<u8>]) -> Result<(&'static Applet, &'static [Vec<u8>]), Er
     // A scratch image has no /sbin to link into: make the directory (one level) if needed.
     let _ = sys::mkdir(&sys::c_string(dir));
     // Both paths canonical, so `..` counts real directories (DIR may be or pass a link).
-    let target = match sys::realpath(&sys::c_string(dir)) {
+    let target = match sys::real_dir(&sys::c_string(dir)) {
         Ok(real_dir) => sys::relative_path(&real_dir, &binary),
         Err(_) => binary, // the links cannot be made either: each one says why below
     };

@@ -464,16 +464,16 @@ pub fn abort() -> ! {
     unsafe { libc::abort() }
 }
 
-/// realpath(3): the canonical absolute path, with every symbolic link, `.` and `..` resolved.
-pub fn realpath(path: &CStr) -> Result<Vec<u8>, Errno> {
-    let mut buf = alloc::vec![0u8; libc::PATH_MAX as usize];
-    // SAFETY: buf holds PATH_MAX bytes, the size realpath requires of a caller's buffer.
-    let ret = unsafe { libc::realpath(path.as_ptr(), buf.as_mut_ptr().cast()) };
-    if ret.is_null() {
-        return Err(errno());
-    }
-    buf.truncate(memchr::memchr(0, &buf).unwrap_or(buf.len()));
-    Ok(buf)
+/// A directory's canonical absolute path (every symbolic link, `.` and `..` resolved), as
+/// the kernel names it in /proc/self/fd: the same form as /proc/self/exe, and without
+/// realpath(3), which would add a kilobyte of libc.
+pub fn real_dir(path: &CStr) -> Result<Vec<u8>, Errno> {
+    let flags = libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC;
+    // SAFETY: path is NUL-terminated; O_PATH opens the directory without reading it.
+    let fd = check(unsafe { libc::open(path.as_ptr(), flags) })?;
+    let real = readlink(&c_string(alloc::format!("/proc/self/fd/{fd}").as_bytes()));
+    close(fd);
+    real
 }
 
 /// The path from directory `dir` to `target` (both canonical and absolute): what a symbolic
