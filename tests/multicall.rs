@@ -53,6 +53,10 @@ fn install_links_are_relative_so_a_staged_root_can_move() {
         let out = std::process::Command::new(&bin).arg("--install").arg(root.join(dir)).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
+    // A relative DIR names the same directory.
+    let out =
+        std::process::Command::new(&bin).args(["--install", "usr/bin"]).current_dir(&root).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let moved = base.join("moved");
     std::fs::rename(&root, &moved).unwrap();
     for name in APPLETS.lines() {
