@@ -43,7 +43,7 @@ Options (each also as an environment variable INITBOX_<OPTION>):
   -v, --verbose      log more (repeatable); -q, --quiet: log less
   -h, --help         this text; --version: the version
 
-Durations: 250ms, 10s, 1.5s, 1m30s; a bare number is seconds.
+Durations: 250ms, 1.5s, 1m30s, 2h; a bare number (0.5) is seconds.
 Signals: TERM, SIGTERM, term, 15, RTMIN+3.
 The command starts with every signal at its default action and none blocked.
 ";

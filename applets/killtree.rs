@@ -32,6 +32,7 @@ Options (each also as an environment variable INITBOX_<OPTION>):
 Exit status: 0 done, 1 a PID did not exist (the others are still
 signalled) or /proc could not be read, 2 usage error.
 Shell pattern (terminate, join(60), kill):  killtree --grace 60s $pid
+Durations: 250ms, 1.5s, 1m30s, 2h; a bare number (0.5) is seconds.
 ";
 
 const OPTIONS: [Opt; 4] =

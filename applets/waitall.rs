@@ -28,6 +28,8 @@ Options (each also as an environment variable INITBOX_<OPTION>):
   -p, --pids         the operands are pids to wait for
   -v, --verbose      log more (repeatable); -q, --quiet: log less
   -h, --help         this text; --version: the version
+
+Durations: 250ms, 1.5s, 1m30s, 2h; a bare number (0.5) is seconds.
 ";
 
 const OPTIONS: [Opt; 3] = [value("timeout", 0), value("grace", 0), flag("pids", b'p')];

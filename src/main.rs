@@ -121,12 +121,14 @@ fn multi_call(args: Args) -> Result<(&'static Applet, Args), Error> {
 }
 
 /// `--install DIR`: a symbolic link per applet in DIR, to this binary. Works without a
-/// shell (`RUN ["/initbox", "--install", "/sbin"]` in a scratch image).
+/// shell (`RUN ["/initbox", "--install", "/sbin"]` in a scratch image). The links are
+/// relative (`init -> initbox`), so a root staged on the host or in a build stage still
+/// works once it is moved or copied whole.
 fn install(args: Args) -> Result<(&'static Applet, Args), Error> {
     let (1, Some(dir)) = (args.len(), args.get(0)) else {
         return Err(Error::usage("--install takes one directory"));
     };
-    let target = sys::readlink(c"/proc/self/exe").map_err(|e| {
+    let binary = sys::readlink(c"/proc/self/exe").map_err(|e| {
         Error::new(
             CANNOT_START,
             format!("cannot find this binary's path in /proc/self/exe: {}", sys::strerror(e)),
@@ -134,6 +136,11 @@ fn install(args: Args) -> Result<(&'static Applet, Args), Error> {
     })?;
     // A scratch image has no /sbin to link into: make the directory (one level) if needed.
     let _ = sys::mkdir(&sys::c_string(dir));
+    // Both paths canonical, so `..` counts real directories (DIR may be or pass a link).
+    let target = match sys::real_dir(&sys::c_string(dir)) {
+        Ok(real_dir) => sys::relative_path(&real_dir, &binary),
+        Err(_) => binary, // the links cannot be made either: each one says why below
+    };
     let mut failed = false;
     for applet in APPLETS {
         let link = sys::c_string(&[dir, b"/", applet.name.as_bytes()].concat());

@@ -738,3 +738,49 @@ pub fn main_arguments(array: *const *const c_char) -> CArray {
     // null-terminated arrays of strings that live, unchanged, for the whole process.
     unsafe { CArray::from_raw(array) }
 }
+
+/// A directory's canonical absolute path (every symbolic link, `.` and `..` resolved), as
+/// the kernel names it in /proc/self/fd: the same form as /proc/self/exe, and without
+/// realpath(3), which would add a kilobyte of libc.
+pub fn real_dir(path: &CStr) -> Result<Vec<u8>, Errno> {
+    let flags = libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC;
+    // SAFETY: path is NUL-terminated; O_PATH opens the directory without reading it.
+    let fd = check(unsafe { libc::open(path.as_ptr(), flags) })?;
+    let real = readlink(&c_string(alloc::format!("/proc/self/fd/{fd}").as_bytes()));
+    close(fd);
+    real
+}
+
+/// The path from directory `dir` to `target` (both canonical and absolute): what a symbolic
+/// link in `dir` holds to reach `target` from wherever the two are moved together.
+pub fn relative_path(dir: &[u8], target: &[u8]) -> Vec<u8> {
+    fn parts(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+        path.split(|&c| c == b'/').filter(|part| !part.is_empty())
+    }
+    let common = parts(dir).zip(parts(target)).take_while(|(a, b)| a == b).count();
+    let mut out = Vec::new();
+    for _ in parts(dir).skip(common) {
+        out.extend_from_slice(b"../");
+    }
+    for (i, part) in parts(target).skip(common).enumerate() {
+        if i > 0 {
+            out.push(b'/');
+        }
+        out.extend_from_slice(part);
+    }
+    out
+}
+
+#[cfg(test)]
+mod relative_path_tests {
+    use super::relative_path;
+
+    #[test]
+    fn relative_paths_between_canonical_paths() {
+        assert_eq!(relative_path(b"/out/sbin", b"/out/sbin/initbox"), b"initbox");
+        assert_eq!(relative_path(b"/sbin", b"/initbox"), b"../initbox");
+        assert_eq!(relative_path(b"/out/usr/bin", b"/out/sbin/initbox"), b"../../sbin/initbox");
+        assert_eq!(relative_path(b"/", b"/initbox"), b"initbox");
+        assert_eq!(relative_path(b"/a/bc", b"/a/b/initbox"), b"../b/initbox");
+    }
+}

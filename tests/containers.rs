@@ -222,13 +222,18 @@ fn bundle(name: &str, args: &[&str]) -> PathBuf {
     std::fs::copy(root().join("target/x86_64-unknown-linux-musl/release/initbox"), rootfs.join("initbox"))
         .unwrap();
     std::fs::copy(app, rootfs.join("app")).unwrap();
-    ok(Command::new("runc").arg("spec").current_dir(&dir));
+    write_config(&dir, args);
+    dir
+}
+
+/// `runc spec`'s config.json in `dir`, running `args` without a terminal.
+fn write_config(dir: &Path, args: &[&str]) {
+    ok(Command::new("runc").arg("spec").current_dir(dir));
     let config = std::fs::read_to_string(dir.join("config.json")).unwrap();
     let args_json = args.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ");
     let config = config.replace("\"terminal\": true", "\"terminal\": false").replace("\"sh\"", &args_json);
     assert!(config.contains(&args_json), "runc spec changed its template: {config}");
     std::fs::write(dir.join("config.json"), config).unwrap();
-    dir
 }
 
 struct RuncContainer(String);
@@ -289,4 +294,27 @@ fn runc_detached_kill_and_delete() {
     let output = std::fs::read_to_string(&log).unwrap();
     assert!(output.contains("worker 1: finished") && output.contains("worker 2: finished"), "{output}");
     ok(runc().args(["delete", id]));
+}
+
+/// issue 15: a root staged on the host (`$ROOT/sbin/initbox --install $ROOT/sbin`), then
+/// moved to another path, runs under runc by its links: /sbin/init as PID 1, /sbin/waitall
+/// under it.
+#[test]
+fn runc_runs_a_root_staged_on_the_host_and_moved() {
+    if !available("runc") {
+        return;
+    }
+    let dir = work().join("bundle-staged");
+    let _ = std::fs::remove_dir_all(&dir);
+    let staged = dir.join("staged-elsewhere");
+    std::fs::create_dir_all(staged.join("sbin")).unwrap();
+    let bin = staged.join("sbin/initbox");
+    std::fs::copy(env!("CARGO_BIN_EXE_initbox"), &bin).unwrap();
+    ok(Command::new(&bin).arg("--install").arg(staged.join("sbin")));
+    std::fs::rename(&staged, dir.join("rootfs")).unwrap();
+    write_config(&dir, &["/sbin/init", "--", "/sbin/waitall", "--timeout", "10ms", "-p", "1"]);
+    let id = "initbox-test-staged";
+    let _guard = RuncContainer(id.into());
+    let out = runc().args(["run", "-b"]).arg(&dir).arg(id).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(124), "waitall timed out, its status passed by init: {}", text(&out));
 }

@@ -19,7 +19,8 @@ fn install_links_every_applet_and_the_links_dispatch() {
     initbox().args(["--install", dir.to_str().unwrap()]).run().code(0);
     for name in APPLETS.lines() {
         let link = dir.join(name);
-        assert_eq!(std::fs::read_link(&link).unwrap(), std::path::Path::new(BIN));
+        assert!(std::fs::read_link(&link).unwrap().is_relative());
+        assert_eq!(link.canonicalize().unwrap(), std::path::Path::new(BIN).canonicalize().unwrap());
         let out = std::process::Command::new(&link).arg("--version").output().unwrap();
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),
@@ -33,6 +34,48 @@ fn install_links_every_applet_and_the_links_dispatch() {
         .run()
         .code(1)
         .stderr_has("cannot link /nonexistent/dir/init");
+}
+
+/// An image root staged on the host (`$ROOT/sbin/initbox --install $ROOT/sbin`) keeps
+/// working links when the tree is moved or copied whole: they are relative.
+#[test]
+fn install_links_are_relative_so_a_staged_root_can_move() {
+    use std::path::Path;
+    let base = temp_dir("staged");
+    let root = base.join("staged");
+    std::fs::create_dir_all(root.join("sbin")).unwrap();
+    std::fs::create_dir_all(root.join("usr/bin")).unwrap();
+    // /bin -> usr/bin, as in merged-/usr images: links go where the directory really is.
+    std::os::unix::fs::symlink("usr/bin", root.join("bin")).unwrap();
+    let bin = root.join("sbin/initbox");
+    std::fs::copy(BIN, &bin).unwrap();
+    for dir in ["sbin", "bin"] {
+        let out = std::process::Command::new(&bin).arg("--install").arg(root.join(dir)).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    // A relative DIR names the same directory.
+    let out =
+        std::process::Command::new(&bin).args(["--install", "usr/bin"]).current_dir(&root).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let moved = base.join("moved");
+    std::fs::rename(&root, &moved).unwrap();
+    for name in APPLETS.lines() {
+        assert_eq!(std::fs::read_link(moved.join("sbin").join(name)).unwrap(), Path::new("initbox"));
+        assert_eq!(
+            std::fs::read_link(moved.join("usr/bin").join(name)).unwrap(),
+            Path::new("../../sbin/initbox")
+        );
+        for dir in ["sbin", "bin", "usr/bin"] {
+            let out =
+                std::process::Command::new(moved.join(dir).join(name)).arg("--version").output().unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                format!("initbox {} ({name})\n", env!("CARGO_PKG_VERSION")),
+                "{dir}/{name}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&base);
 }
 
 #[test]

@@ -4,8 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// SPEC.md: the stripped static binary with all applets is at most 400 KB.
-const SIZE_BUDGET: u64 = 400 * 1024;
+/// The stripped static binary with all applets (SPEC.md allows 400 KB): budgets just above
+/// today's sizes (x86_64 141,128 bytes, aarch64 117,848), so growth is a decision, not a
+/// drift. README, "Size", says where the bytes go.
+const X86_64_BUDGET: u64 = 160 * 1024;
+const AARCH64_BUDGET: u64 = 136 * 1024;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -30,9 +33,9 @@ fn target_installed(target: &str) -> bool {
     out.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l == target))
 }
 
-fn assert_static_within_budget(bin: &Path) {
+fn assert_static_within_budget(bin: &Path, budget: u64) {
     let size = std::fs::metadata(bin).unwrap().len();
-    assert!(size <= SIZE_BUDGET, "{} is {size} bytes, over the {SIZE_BUDGET}-byte budget", bin.display());
+    assert!(size <= budget, "{} is {size} bytes, over the {budget}-byte budget", bin.display());
     let kind = Command::new("file").arg("-b").arg(bin).output().unwrap();
     let kind = String::from_utf8_lossy(&kind.stdout);
     assert!(kind.contains("statically linked") || kind.contains("static-pie"), "not static: {kind}");
@@ -42,7 +45,7 @@ fn assert_static_within_budget(bin: &Path) {
 
 #[test]
 fn x86_64_release_is_static_and_within_the_size_budget() {
-    assert_static_within_budget(&build_release(root(), "x86_64-unknown-linux-musl"));
+    assert_static_within_budget(&build_release(root(), "x86_64-unknown-linux-musl"), X86_64_BUDGET);
 }
 
 #[test]
@@ -52,7 +55,7 @@ fn aarch64_release_is_static_and_within_the_size_budget() {
         return;
     }
     let bin = build_release(root(), "aarch64-unknown-linux-musl");
-    assert_static_within_budget(&bin);
+    assert_static_within_budget(&bin, AARCH64_BUDGET);
     let kind = Command::new("file").arg("-b").arg(&bin).output().unwrap();
     assert!(String::from_utf8_lossy(&kind.stdout).contains("aarch64"));
 }

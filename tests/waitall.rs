@@ -86,3 +86,19 @@ fn bad_input() {
     waitall_p(&["--timeout", "soon", "true"]).code(125).one_error_line("bad duration 'soon'");
     waitall_p(&[]).code(125).one_error_line("no command given");
 }
+
+/// issue 15: durations as people and other tools write them (`sleep 0.5`, Go's `1m30s`).
+#[test]
+fn durations_take_fractions_and_compound_units() {
+    waitall_p(&["--timeout", "0.2s", "-p", "1"]).code(124);
+    waitall_p(&["--timeout", "0m0.25", "-p", "1"])
+        .code(2)
+        .one_error_line("bad duration '0m0.25': the last number has no unit");
+    waitall_p(&["--timeout", "0m0.25s", "-p", "1"]).code(124);
+    waitall_p(&["--timeout", "1.2.3s", "-p", "1"])
+        .code(2)
+        .one_error_line("bad duration '1.2.3s': unexpected '.'");
+    waitall_p(&["--timeout", "0.0001s", "-p", "1"])
+        .code(2)
+        .one_error_line("'0.0001s': finer than a millisecond");
+}
