@@ -555,53 +555,110 @@ const NO_PIDFD_PROFILE: &str = r#"{
 }
 "#;
 
-/// init stops the seed app; `killtree` ends a tree and `waitall -p` sees it go, run with
-/// `docker exec` inside the container, under the given `--security-opt`s.
+/// The host pid of the process a container numbers `ns_pid`: found through /proc's NSpid
+/// lines (host, the daemon's namespace, the container's), from the container's init.
+fn host_pid(app: &Container, ns_pid: &str) -> i32 {
+    let out = ok(app.daemon.docker().args(["inspect", "--format", "{{.State.Pid}}", &app.name]));
+    let init = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let nspid = |pid: &str| {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let line = status.lines().find(|l| l.starts_with("NSpid:")).unwrap_or_default().to_string();
+        line.split_whitespace().skip(1).map(String::from).collect::<Vec<_>>()
+    };
+    let pids: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|p| p.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    let init_host =
+        pids.iter().find(|p| nspid(p).get(1..) == Some(&[init.clone(), "1".to_string()][..])).unwrap();
+    let ns = std::fs::read_link(format!("/proc/{init_host}/ns/pid")).unwrap();
+    let found = pids.iter().find(|p| {
+        std::fs::read_link(format!("/proc/{p}/ns/pid")).ok().as_ref() == Some(&ns)
+            && nspid(p).last().map(String::as_str) == Some(ns_pid)
+    });
+    found.unwrap_or_else(|| panic!("no process {ns_pid} in {}", app.name)).parse().unwrap()
+}
+
+/// Runs each part, then fails with every part that failed (the parts are independent:
+/// the report says which duty broke).
+fn parts(list: &[(&str, &dyn Fn())]) {
+    let failed: Vec<String> = list
+        .iter()
+        .filter_map(|(name, part)| {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(part));
+            result.is_err().then(|| name.to_string())
+        })
+        .collect();
+    assert!(failed.is_empty(), "failed: {}", failed.join(", "));
+}
+
+/// init stops the seed app; `killtree` ends a tree; `waitall -p` sees processes go: the two
+/// run with `docker exec` inside the container. All under the given `--security-opt`s.
 fn init_killtree_and_waitall_under(security: &[&str]) {
     let daemon = Daemon::start(&[]);
     daemon.images();
     let run = |name: &str, opts: &[&str], cmd: &[&str]| {
         daemon.detached(name, &[security, opts, &[APP_IMAGE], cmd].concat())
     };
+    let workers = |app: &Container| -> Vec<String> {
+        app.wait_for_log("app: 3 workers running");
+        (1..=3).map(|i| app.pid_of(&format!("worker {i}:"))).collect()
+    };
 
-    // killtree --children-only: the workers (the detached one too) get SIGTERM, handle it,
-    // and waitall -p, started before, sees them all exit; the app itself is spared.
-    let app = run("killtree-app", &[], &["/app", "workers", "3", "detach"]);
-    app.wait_for_log("app: 3 workers running");
-    let workers: Vec<String> = (1..=3).map(|i| app.pid_of(&format!("worker {i}:"))).collect();
-    let parent = app.pid_of("app:");
-    let mut waitall = daemon.docker();
-    waitall.args(["exec", "killtree-app", "/sbin/waitall", "--timeout", "30s", "-p"]).args(&workers);
-    let waitall = std::thread::spawn(move || output(&mut waitall));
-    // waitall runs before killtree does (the workers then take 2 s to exit).
-    let until = Instant::now() + CEILING;
-    while !text(&ok(daemon.docker().args(["top", "killtree-app"]))).contains("waitall") {
-        if waitall.is_finished() {
-            panic!("waitall -p ended before killtree ran: {}", text(&waitall.join().unwrap()));
+    // killtree --children-only: the workers (the detached one too) get SIGTERM once and
+    // handle it; the app itself is spared.
+    let killtree = || {
+        let app = run("killtree-app", &[], &["/app", "workers", "3", "detach"]);
+        workers(&app);
+        let parent = app.pid_of("app:");
+        let out =
+            output(daemon.docker().args(["exec", &app.name, "/sbin/killtree", "--children-only", &parent]));
+        assert_eq!(out.status.code(), Some(0), "killtree: {}", text(&out));
+        for i in 1..=3 {
+            app.wait_for_log(&format!("worker {i}: finished"));
         }
-        assert!(Instant::now() < until, "waitall -p did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out =
-        output(daemon.docker().args(["exec", "killtree-app", "/sbin/killtree", "--children-only", &parent]));
-    assert_eq!(out.status.code(), Some(0), "killtree: {}", text(&out));
-    let out = waitall.join().unwrap();
-    assert_eq!(out.status.code(), Some(0), "waitall -p: {}", text(&out));
-    let logs = app.logs();
-    assert_workers_finished_once(&logs, 3);
-    assert!(!logs.contains("app: got SIGTERM"), "--children-only spared the app: {logs}");
-    app.stop();
-    assert_eq!(app.exit_code(), 143);
+        let logs = app.logs();
+        assert_workers_finished_once(&logs, 3);
+        assert!(!logs.contains("app: got SIGTERM"), "--children-only spared the app: {logs}");
+    };
+
+    // waitall -p: waits for the workers, which the test ends from the host, and exits 0.
+    let waitall = || {
+        let app = run("waitall-app", &[], &["/app", "workers", "3", "detach"]);
+        let pids = workers(&app);
+        let mut cmd = daemon.docker();
+        cmd.args(["exec", &app.name, "/sbin/waitall", "--timeout", "30s", "-p"]).args(&pids);
+        let waitall = std::thread::spawn(move || output(&mut cmd));
+        let until = Instant::now() + CEILING;
+        while !text(&ok(daemon.docker().args(["top", &app.name]))).contains("waitall") {
+            if waitall.is_finished() {
+                panic!("waitall -p ended before any worker did: {}", text(&waitall.join().unwrap()));
+            }
+            assert!(Instant::now() < until, "waitall -p did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        for pid in &pids {
+            unsafe { libc::kill(host_pid(&app, pid), libc::SIGTERM) };
+        }
+        let out = waitall.join().unwrap();
+        assert_eq!(out.status.code(), Some(0), "waitall -p: {}", text(&out));
+        assert_workers_finished_once(&app.logs(), 3);
+    };
 
     // init: docker stop of the seed app.
-    let app = run("init-app", &["-e", "INITBOX_GRACE=3s"], &["/app", "workers", "3", "stubborn", "detach"]);
-    app.wait_for_log("app: 3 workers running");
-    let (signals, _) = app.stop();
-    let logs = app.logs();
-    assert_workers_finished_once(&logs, 3);
-    assert!(logs.contains("grace period (3s) over: SIGKILL to pid"), "{logs}");
-    assert_eq!(signals, ["15"]);
-    assert_eq!(app.exit_code(), 143, "{logs}");
+    let init = || {
+        let app =
+            run("init-app", &["-e", "INITBOX_GRACE=3s"], &["/app", "workers", "3", "stubborn", "detach"]);
+        workers(&app);
+        let (signals, _) = app.stop();
+        let logs = app.logs();
+        assert_workers_finished_once(&logs, 3);
+        assert!(logs.contains("grace period (3s) over: SIGKILL to pid"), "{logs}");
+        assert_eq!(signals, ["15"]);
+        assert_eq!(app.exit_code(), 143, "{logs}");
+    };
+    parts(&[("killtree", &killtree), ("waitall -p", &waitall), ("init (docker stop)", &init)]);
 }
 
 #[test]
