@@ -643,8 +643,12 @@ fn init_killtree_and_waitall_under(security: &[&str]) {
         let app =
             run("init-app", &["-e", "INITBOX_GRACE=3s"], &["/app", "workers", "3", "stubborn", "detach"]);
         workers(&app);
-        let (signals, _) = app.stop();
+        let (signals, took) = app.stop();
         let logs = app.logs();
+        eprintln!(
+            "init part: docker stop took {took:?}, Docker sent {signals:?}, status {}",
+            app.exit_code()
+        );
         assert_workers_finished_once(&logs, 3);
         assert!(logs.contains("grace period (3s) over: SIGKILL to pid"), "{logs}");
         assert_eq!(signals, ["15"]);
