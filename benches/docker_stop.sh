@@ -93,6 +93,8 @@ measure() { # LABEL DOCKER-RUN-ARGS...
         statuses+=("$status")
         if grep -q 'SIGKILL to pid' <<<"$logs"; then
             killers+=("init, logged")
+        elif [ "$status" = 137 ] && grep -q 'still waiting for' <<<"$logs"; then
+            killers+=("Docker's SIGKILL, named in init's log")
         elif [ "$status" = 137 ]; then
             killers+=("Docker's SIGKILL")
         else
