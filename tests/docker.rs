@@ -665,6 +665,8 @@ fn init_killtree_and_waitall_under_dockers_default_seccomp_profile() {
     init_killtree_and_waitall_under(&[]);
 }
 
+/// The SPEC's hostile conditions: pidfd calls refused (seccomp's EPERM), every applet falls
+/// back to kill() after a start-time check.
 #[test]
 fn init_killtree_and_waitall_when_seccomp_refuses_pidfd_calls_with_eperm() {
     if !available() {
