@@ -79,8 +79,9 @@ fn docker_init(args: Args, env: &Env) -> Result<i32> {
 
 fn tini_as(name: &'static str, args: Args, env: &Env) -> Result<i32> {
     let parsed = foreign(name, &TINI_OPTIONS, args)?;
-    // The version in the form `docker info` parses: "tini version X - git.COMMIT".
-    let version = format!("tini version 0.19.0 - git.initbox-{}\n", cli::VERSION);
+    // The form `docker info` parses, "tini version X - git.COMMIT", where it shows COMMIT
+    // only if it has no '.' (so the commit, not initbox's dotted version).
+    let version = format!("tini version 0.19.0 - git.initbox-{}\n", cli::COMMIT);
     if let Some(answered) = answer_info(&parsed, TINI_USAGE, &version) {
         return answered;
     }
