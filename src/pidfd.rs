@@ -74,9 +74,14 @@ impl Drop for Held {
 fn open(pid: Pid) -> Result<Option<c_int>, Errno> {
     match sys::pidfd_open(pid) {
         Ok(fd) => Ok(Some(fd)),
-        Err(libc::ENOSYS) => {
+        // ENOSYS: a kernel before 5.3. EPERM: a seccomp profile that refuses pidfds (Docker's
+        // default before 20.10, hardened ones); pidfd_open itself has no permission check.
+        Err(err @ (libc::ENOSYS | libc::EPERM)) => {
             if !FALLBACK_NOTED.swap(true, Ordering::Relaxed) {
-                info!("no pidfds on this kernel: using kill() with a start-time check instead");
+                info!(
+                    "pidfd_open refused ({}): using kill() with a start-time check instead",
+                    sys::strerror(err)
+                );
             }
             Ok(None)
         }
