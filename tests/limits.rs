@@ -177,17 +177,3 @@ fn a_huge_command_line_is_not_kept_for_life() {
     run.signal(libc::SIGTERM);
     run.wait().code(143);
 }
-
-#[test]
-fn a_stop_signal_right_after_start_is_not_lost() {
-    require_namespaces!();
-    for _ in 0..3 {
-        let run = applet("init").args(many_arguments()).ceiling(Duration::from_secs(30)).start();
-        // Soon after initbox starts, before it could have read 100,000 arguments (the
-        // kernel's own exec work, before any program runs, is allowed its few ms).
-        run.initbox_pid();
-        std::thread::sleep(Duration::from_millis(20));
-        run.signal(libc::SIGTERM);
-        run.wait().code(143);
-    }
-}
