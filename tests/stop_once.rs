@@ -42,7 +42,10 @@ fn a_stop_from_outside_during_the_shutdown_is_not_sent_again() {
     require_namespaces!();
     // The command exits by itself; the detached worker gets SIGTERM from the sweep and is
     // in its cleanup when a stop arrives from outside.
-    let script = format!("{} & sleep 1; echo leaving; exit 0", counter("worker", "2", "--setsid"));
+    let script = format!(
+        "ready=$(mktemp -u); {} & until [ -e $ready ]; do sleep 0.05; done; rm $ready; echo leaving; exit 0",
+        counter("worker", "2", "--setsid --ready $ready")
+    );
     let mut run = applet("init").args(["--", "sh", "-c", &script]).start();
     run.expect_line("worker ready");
     run.expect_line("leaving");

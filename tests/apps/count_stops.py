@@ -2,8 +2,8 @@
 to finish its work (while still counting), then prints one line and exits 0:
 '<label>: TERM=<n> INT=<n> QUIT=<n> HUP=<n>'.
 
-Usage: count_stops.py LABEL WORK [--setsid]
-Prints '<label> ready <pid>' once its handlers are installed.
+Usage: count_stops.py LABEL WORK [--setsid] [--ready FILE]
+Prints '<label> ready <pid>' once its handlers are installed (and creates FILE then).
 """
 import os
 import signal
@@ -26,6 +26,8 @@ def handler(number, _frame):
 for name in counts:
     signal.signal(getattr(signal, "SIG" + name), handler)
 os.write(1, f"{label} ready {os.getpid()}\n".encode())
+if "--ready" in sys.argv[3:]:
+    open(sys.argv[sys.argv.index("--ready") + 1], "w").close()
 while not first or time.monotonic() - first[0] < work:
     time.sleep(0.05)
 line = " ".join(f"{k}={v}" for k, v in counts.items())
