@@ -127,12 +127,6 @@ pub fn parse(opts: &[Opt], args: &[Vec<u8>], env: &Env) -> core::result::Result<
     Ok(parsed)
 }
 
-/// Another tool's command line (a personality): only `opts`, no `INITBOX_*` variables.
-pub fn parse_foreign(opts: &[Opt], args: &[Vec<u8>]) -> core::result::Result<Parsed, String> {
-    let all: Vec<&Opt> = opts.iter().collect();
-    parse_command_line(&all, args)
-}
-
 fn parse_command_line(all: &[&Opt], args: &[Vec<u8>]) -> core::result::Result<Parsed, String> {
     let mut found: Vec<(&'static str, Vec<u8>)> = Vec::new();
     let mut i = 0;

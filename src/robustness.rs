@@ -134,9 +134,15 @@ fn command_lines_never_panic() {
     let env = cli::Env::new(alloc::vec![b"INITBOX_GRACE=1s".to_vec(), b"INITBOX_MAP=,,TERM:QUIT,".to_vec()]);
     for _ in 0..50_000 {
         let args: Vec<Vec<u8>> = (0..rng.below(6)).map(|_| rng.mutated(SEEDS)).collect();
-        match cli::parse_foreign(&opts, &args) {
-            Ok(parsed) => assert!(parsed.operands.len() <= args.len()),
-            Err(e) => one_line(&e),
+        // The personalities' glibc-style parser, with and without permutation.
+        for permute in [false, true] {
+            let parsed = crate::compat::getopt(&args, b"p:hvwgle:s", &[("rewrite", true, b'r')], permute);
+            assert!(parsed.operands.len() <= args.len());
+            for option in &parsed.options {
+                if let Err(e) = option {
+                    one_line(e);
+                }
+            }
         }
         let _ = cli::parse(&opts, &args, &env).map_err(|e: String| one_line(&e));
     }

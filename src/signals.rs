@@ -17,6 +17,7 @@ const NAMES: [&str; 32] = [
 pub const RTMIN: i32 = 34;
 pub const RTMAX: i32 = 64;
 
+pub const HUP: i32 = 1;
 pub const INT: i32 = 2;
 pub const KILL: i32 = 9;
 pub const PIPE: i32 = 13;
@@ -27,10 +28,6 @@ pub const STOP: i32 = 19;
 pub const TSTP: i32 = 20;
 pub const TTIN: i32 = 21;
 pub const TTOU: i32 = 22;
-
-/// Signals the kernel raises for a fault in the process itself: left unblocked so a bug
-/// crashes loudly instead of hanging in the pending set.
-const SYNCHRONOUS: [i32; 7] = [4, 5, 6, 7, 8, 11, 31];
 
 /// Parses `TERM`, `SIGTERM`, `term`, `15`, `RTMIN+3`, `SIGRTMAX-1`.
 pub fn parse(text: &[u8]) -> Option<i32> {
@@ -69,13 +66,11 @@ pub fn name(sig: i32) -> String {
     }
 }
 
-/// Every signal a supervisor takes synchronously: all but KILL, STOP and the fault signals.
+/// Every signal a supervisor takes synchronously: all but KILL and STOP. The fault signals
+/// too: another process's `kill -SEGV` is forwarded like any other, while a real fault in
+/// initbox still kills it (the kernel unblocks a blocked fault signal to deliver it).
 pub fn supervised() -> SigBits {
-    let mut bits = SigBits(u64::MAX).without(KILL).without(STOP);
-    for sig in SYNCHRONOUS {
-        bits = bits.without(sig);
-    }
-    bits
+    SigBits(u64::MAX).without(KILL).without(STOP)
 }
 
 /// Blocks `set`, returning the mask to give back to a child.
@@ -201,6 +196,6 @@ mod tests {
     fn supervised_set_spares_faults_and_unblockables() {
         let set = supervised();
         assert!(set.contains(TERM) && set.contains(CHLD) && set.contains(64) && set.contains(32));
-        assert!(!set.contains(KILL) && !set.contains(STOP) && !set.contains(11));
+        assert!(!set.contains(KILL) && !set.contains(STOP) && set.contains(11) && set.contains(4));
     }
 }

@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 
 use crate::cli::{Env, Parsed};
 use crate::error::{Error, NOT_EXECUTABLE, NOT_FOUND, Result};
+use crate::hooks::Hooks;
 use crate::signals::{self, lossy};
 use crate::sys::{self, Forked, Pid, SigBits};
 
@@ -18,6 +19,11 @@ pub struct Command {
     pub argv: Vec<Vec<u8>>,
     pub env: Vec<CString>,
     pub group: Grouping,
+    /// Give the command the signal mask and ignored signals initbox started with, as tini
+    /// and catatonit do (their own test suites check it), instead of a clean start.
+    pub inherit_signals: bool,
+    /// A personality's lines and exit status in the child (applets/compat.rs).
+    pub hooks: Option<&'static dyn Hooks>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -40,6 +46,8 @@ impl Command {
             argv: parsed.operands.clone(),
             env: env.for_child(&parsed.used_env),
             group: Grouping::OwnGroup,
+            inherit_signals: false,
+            hooks: None,
         })
     }
 
@@ -121,13 +129,27 @@ impl Command {
             }
             Grouping::OwnSession => {
                 let _ = sys::setsid();
-                if sys::isatty(0) {
-                    let _ = sys::take_controlling_terminal(0);
+                // Fails harmlessly (ENOTTY, EPERM) where there is no terminal to take.
+                let tty = sys::take_controlling_terminal(0);
+                if let Some(hooks) = self.hooks {
+                    hooks.session(tty);
                 }
             }
         }
-        signals::restore_sigpipe();
-        let _ = sys::set_signal_mask(mask);
+        if self.inherit_signals {
+            signals::restore_sigpipe();
+            let _ = sys::set_signal_mask(mask);
+        } else {
+            // A clean start: only an ignored signal would outlive exec.
+            for sig in (1..=signals::RTMAX).filter(|&s| s != signals::KILL && s != signals::STOP) {
+                sys::set_ignored(sig, false);
+            }
+            let _ = sys::set_signal_mask(SigBits(0));
+        }
+        // A personality may change the environment now that the command's pid is known.
+        let replaced = self.hooks.and_then(|hooks| hooks.exec_env(&self.env));
+        let replaced_ptrs = replaced.as_deref().map(sys::pointer_array);
+        let envp = replaced_ptrs.as_deref().unwrap_or(envp);
         // As execvp: a permission problem on one candidate is reported only if no later
         // candidate runs; "not found" is the answer when nothing exists.
         let mut error = libc::ENOENT;
@@ -140,6 +162,10 @@ impl Command {
                     break;
                 }
             }
+        }
+        let program = self.argv.first().map_or(&b""[..], Vec::as_slice);
+        if let Some(code) = self.hooks.and_then(|hooks| hooks.exec_failed(program, error)) {
+            sys::exit_now(code);
         }
         let _ = sys::write_all(report, &error.to_ne_bytes());
         sys::exit_now(NOT_FOUND)

@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use crate::error::{CANNOT_START, Error, Result};
+use crate::hooks::Hooks;
 use crate::proc::{self, ProcStat};
 use crate::signals::{self, SignalMap, lossy};
 use crate::spawn::Command;
@@ -63,6 +64,8 @@ pub struct Supervisor {
     pub warn_on_reap: bool,
     /// After forwarding TSTP, TTIN or TTOU, stop itself too, as a shell job would (dumb-init).
     pub stop_with_tty_signals: bool,
+    /// A personality's lines and quirks (applets/compat.rs).
+    pub hooks: Option<&'static dyn Hooks>,
 }
 
 impl Default for Supervisor {
@@ -77,6 +80,7 @@ impl Default for Supervisor {
             pdeathsig: None,
             warn_on_reap: false,
             stop_with_tty_signals: false,
+            hooks: None,
         }
     }
 }
@@ -124,9 +128,15 @@ impl Supervisor {
                 sys::strerror(err)
             );
         }
+        if let Some(hooks) = self.hooks {
+            hooks.before_spawn();
+        }
         let command = command.map(|cmd| cmd.spawn(start_mask)).transpose()?;
         if let Some(pid) = command {
             debug!("started command, pid {pid}");
+            if let Some(hooks) = self.hooks {
+                hooks.spawned(pid);
+            }
         }
         let mut run = Run {
             sup: self,
@@ -196,7 +206,11 @@ impl Run<'_> {
     fn reap_all(&mut self) -> bool {
         let mut command_exit = None;
         let children_left = loop {
-            match sys::reap_one() {
+            let reaped = sys::reap_one();
+            if let (Some(hooks), Ok(Some((pid, status)))) = (self.sup.hooks, reaped) {
+                hooks.reaped(pid, status, Some(pid) == self.state.command);
+            }
+            match reaped {
                 Ok(Some((pid, status))) if Some(pid) == self.state.command => {
                     command_exit = Some((pid, status))
                 }
@@ -212,6 +226,9 @@ impl Run<'_> {
     }
 
     fn command_exited(&mut self, pid: Pid, status: Status, children_left: bool) {
+        if let Some(hooks) = self.sup.hooks {
+            hooks.command_exited(pid, status);
+        }
         self.state.status = Some(status);
         self.state.command = None;
         let what = describe(status);
@@ -254,7 +271,10 @@ impl Run<'_> {
         let sig = signal.signo;
         // CHLD only wakes the reaper. A signal from ourselves is the kernel's answer to our
         // own doing (SIGPIPE for a log line into a closed pipe): never the command's business.
-        if sig == signals::CHLD || signal.sender == self.own_pid {
+        if signal.sender == self.own_pid {
+            return None;
+        }
+        if self.sup.hooks.is_some_and(|hooks| !hooks.received(sig)) || sig == signals::CHLD {
             return None;
         }
         let is_stop = sig == signals::TERM || sig == signals::INT;
@@ -267,19 +287,17 @@ impl Run<'_> {
             debug!("{} received: nothing to forward it to", signals::name(sig));
             return None;
         }
-        let Some(to) = self.sup.map.get(sig) else {
+        let to = self.sup.map.get(sig);
+        if to.is_none() {
             debug!("{} received: dropped (--map)", signals::name(sig));
-            return None;
-        };
-        if is_stop && self.sup.stop_signals_shut_down && !self.state.shutting_down() {
-            info!(
-                "{} received: shutting down, {} grace before SIGKILL",
-                signals::name(sig),
-                duration::show(self.sup.grace)
-            );
-            self.state.kill_at = Some(sys::now() + self.sup.grace);
+            if let Some(hooks) = self.sup.hooks {
+                hooks.forwarded(sig, None, Ok(()));
+            }
         }
-        self.forward(to, signal.sender);
+        if let Some(to) = to {
+            self.shut_down_or_forward(sig, to, is_stop, signal.sender);
+        }
+        // A shell job stops when told to, also when the signal was not passed on.
         if self.sup.stop_with_tty_signals
             && matches!(sig, signals::TSTP | signals::TTIN | signals::TTOU)
             && !self.as_pid1
@@ -289,12 +307,27 @@ impl Run<'_> {
         None
     }
 
-    fn forward(&self, sig: i32, sender: Pid) {
+    fn shut_down_or_forward(&mut self, sig: i32, to: i32, is_stop: bool, sender: Pid) {
+        if is_stop && self.sup.stop_signals_shut_down && !self.state.shutting_down() {
+            info!(
+                "{} received: shutting down, {} grace before SIGKILL",
+                signals::name(sig),
+                duration::show(self.sup.grace)
+            );
+            self.state.kill_at = Some(sys::now() + self.sup.grace);
+        }
+        let result = self.forward(to, sender);
+        if let Some(hooks) = self.sup.hooks {
+            hooks.forwarded(sig, Some(to), result);
+        }
+    }
+
+    fn forward(&self, sig: i32, sender: Pid) -> core::result::Result<(), sys::Errno> {
         let Some(command) = self.state.command else {
             // The command is gone but others are still waited for: they get it instead.
             debug!("forwarding {} to the processes left", signals::name(sig));
             self.signal_rest(sig);
-            return;
+            return Ok(());
         };
         debug!("forwarding {} (from pid {sender})", signals::name(sig));
         let result = match self.sup.forward {
@@ -312,6 +345,7 @@ impl Run<'_> {
         if let Err(err) = result {
             debug!("forwarding {} failed: {}", signals::name(sig), sys::strerror(err));
         }
+        result
     }
 
     /// Every process this run is responsible for besides itself: the whole namespace as
