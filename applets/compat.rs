@@ -346,7 +346,8 @@ const DUMB_INIT_LONG: [(&str, bool, u8); 5] = [
 
 fn dumb_init(args: &[Vec<u8>], env: &Env) -> Result<i32> {
     let argv0 = program_name("dumb-init");
-    let mut dumb = DumbInit { setsid: true, rewrite: [-1; MAXSIG + 1], ..DumbInit::default() };
+    let mut dumb =
+        DumbInit { setsid: true, rewrite: [-1; MAXSIG + 1], start_dir: Cell::new(-1), ..DumbInit::default() };
     let parsed = getopt(args, b"hvVcr:", &DUMB_INIT_LONG, false);
     for option in &parsed.options {
         match option {
@@ -481,6 +482,8 @@ struct DumbInit {
     /// A reap came before its SIGCHLD was taken: its "Received signal 17." is already out.
     chld_announced: Cell<bool>,
     chld_owed: Cell<bool>,
+    /// The directory dumb-init was started in, for the command to start in (-1: none).
+    start_dir: Cell<i32>,
 }
 
 impl DumbInit {
@@ -504,6 +507,13 @@ impl DumbInit {
 
 impl Hooks for DumbInit {
     fn before_spawn(&self) {
+        // dumb-init keeps no directory busy: it moves to "/", the command starts where
+        // dumb-init was started. Moved before the fork, so that the command never sees
+        // dumb-init anywhere else (the child goes back before exec).
+        self.start_dir.set(sys::open_directory(c".").unwrap_or(-1));
+        if let Err(err) = sys::chdir(c"/") {
+            self.log(format_args!("Unable to chdir(\"/\") (errno={err} {})\n", strerror(err)));
+        }
         if !self.setsid {
             return;
         }
@@ -526,10 +536,13 @@ impl Hooks for DumbInit {
 
     fn spawned(&self, pid: Pid) {
         self.log(format_args!("Child spawned with PID {pid}.\n"));
-        // Keep no directory busy (the command keeps its own).
-        if let Err(err) = sys::chdir(c"/") {
-            self.log(format_args!("Unable to chdir(\"/\") (errno={err} {})\n", strerror(err)));
+        if self.start_dir.get() >= 0 {
+            sys::close(self.start_dir.replace(-1));
         }
+    }
+
+    fn in_child(&self) {
+        let _ = sys::fchdir(self.start_dir.get());
     }
 
     fn received(&self, sig: i32) -> bool {

@@ -22,6 +22,8 @@ pub trait Hooks {
     fn reaped(&self, _pid: Pid, _status: Status, _command: bool) {}
     /// The command's exit, after its reaping, before the supervisor acts on it.
     fn command_exited(&self, _pid: Pid, _status: Status) {}
+    /// In the child, first thing after the fork.
+    fn in_child(&self) {}
     /// In the child, after setsid and the attempt to take stdin's terminal (`tty`).
     fn session(&self, _tty: Result<(), Errno>) {}
     /// In the child, before exec: the environment to exec with instead of `env` (None: `env`).

@@ -118,6 +118,9 @@ impl Command {
         envp: &[*const core::ffi::c_char],
         report: i32,
     ) -> ! {
+        if let Some(hooks) = self.hooks {
+            hooks.in_child();
+        }
         match self.group {
             Grouping::Inherit => {}
             Grouping::OwnGroup => {

@@ -239,6 +239,17 @@ pub fn chdir(path: &CStr) -> Result<(), Errno> {
     check(unsafe { libc::chdir(path.as_ptr()) }).map(drop)
 }
 
+/// The directory `path` as an O_PATH descriptor (close-on-exec), to return to with fchdir.
+pub fn open_directory(path: &CStr) -> Result<c_int, Errno> {
+    // SAFETY: path is NUL-terminated; the flags ask for nothing unusual.
+    check(unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) })
+}
+
+pub fn fchdir(fd: c_int) -> Result<(), Errno> {
+    // SAFETY: fchdir takes an integer; a bad descriptor only yields EBADF.
+    check(unsafe { libc::fchdir(fd) }).map(drop)
+}
+
 /// Closes every descriptor from `first` up (close_range(2); falls back to the list in
 /// /proc/self/fd where the kernel lacks it).
 pub fn close_from(first: c_int) -> Result<(), Errno> {
