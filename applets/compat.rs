@@ -225,6 +225,7 @@ struct Tini {
     verbosity: usize,
     warn_on_reap: bool,
     program: Vec<u8>,
+    chld: ChldNote,
 }
 
 impl Tini {
@@ -251,9 +252,13 @@ impl Hooks for Tini {
 
     fn received(&self, sig: i32) -> bool {
         match sig {
-            signals::CHLD => self.log(3, format_args!("Received SIGCHLD")),
             signals::TTIN | signals::TTOU => return false,
-            _ => self.log(3, format_args!("Passing signal: '{}'", strsignal(sig))),
+            signals::CHLD if self.chld.on_signal(sig) => self.log(3, format_args!("Received SIGCHLD")),
+            signals::CHLD => {}
+            _ => {
+                self.chld.on_signal(sig);
+                self.log(3, format_args!("Passing signal: '{}'", strsignal(sig)))
+            }
         }
         true
     }
@@ -269,6 +274,9 @@ impl Hooks for Tini {
     }
 
     fn reaped(&self, pid: Pid, status: Status, command: bool) {
+        if self.chld.on_reap() {
+            self.log(3, format_args!("Received SIGCHLD"));
+        }
         self.log(3, format_args!("Reaped child with pid: '{pid}'"));
         match status {
             Status::Exited(code) if command => {
@@ -479,9 +487,7 @@ struct DumbInit {
     rewrite: [i32; MAXSIG + 1],
     /// Signals the terminal hand-off sends us that are to be ignored once (bit per signal).
     ignore_once: Cell<u64>,
-    /// A reap came before its SIGCHLD was taken: its "Received signal 17." is already out.
-    chld_announced: Cell<bool>,
-    chld_owed: Cell<bool>,
+    chld: ChldNote,
     /// The directory dumb-init was started in, for the command to start in (-1: none).
     start_dir: Cell<i32>,
 }
@@ -546,10 +552,9 @@ impl Hooks for DumbInit {
     }
 
     fn received(&self, sig: i32) -> bool {
-        if sig == signals::CHLD && self.chld_owed.replace(false) {
+        if !self.chld.on_signal(sig) {
             return true;
         }
-        self.chld_announced.set(sig == signals::CHLD);
         self.log(format_args!("Received signal {sig}.\n"));
         let bit = 1u64 << ((sig - 1) & 63);
         if self.ignore_once.get() & bit != 0 {
@@ -571,10 +576,8 @@ impl Hooks for DumbInit {
     }
 
     fn reaped(&self, pid: Pid, status: Status, _command: bool) {
-        if !self.chld_announced.replace(true) {
-            // Reaped before its SIGCHLD was taken: say it as dumb-init would, once.
+        if self.chld.on_reap() {
             self.log(format_args!("Received signal {}.\n", signals::CHLD));
-            self.chld_owed.set(true);
         }
         match status {
             Status::Exited(code) => {
@@ -736,6 +739,35 @@ impl Hooks for Catatonit {
 }
 
 // ------------------------------------------------------------------------------ shared
+
+/// The originals reap only once they have taken a SIGCHLD, and say so; initbox may reap
+/// before it takes the SIGCHLD (the reaping comes first in its loop). Then the line for the
+/// SIGCHLD is said before the reap, once, and not again when that SIGCHLD is taken.
+#[derive(Default)]
+struct ChldNote {
+    announced: Cell<bool>,
+    owed: Cell<bool>,
+}
+
+impl ChldNote {
+    /// A signal was taken: whether to say so.
+    fn on_signal(&self, sig: i32) -> bool {
+        if sig == signals::CHLD && self.owed.replace(false) {
+            return false;
+        }
+        self.announced.set(sig == signals::CHLD);
+        true
+    }
+
+    /// A child was reaped: whether to say a SIGCHLD was taken first.
+    fn on_reap(&self) -> bool {
+        let say = !self.announced.replace(true);
+        if say {
+            self.owed.set(true);
+        }
+        say
+    }
+}
 
 /// A personality's supervisor: init's duties as PID 1 (wait for everything, SIGTERM and
 /// a grace period for what is left); not PID 1, as the originals: exit with the command,

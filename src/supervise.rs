@@ -271,10 +271,12 @@ impl Run<'_> {
         let sig = signal.signo;
         // CHLD only wakes the reaper. A signal from ourselves is the kernel's answer to our
         // own doing (SIGPIPE for a log line into a closed pipe): never the command's business.
-        if signal.sender == self.own_pid {
+        // A personality sees every signal, also those the kernel sends on our behalf (the
+        // SIGHUP and SIGCONT of giving up a terminal come "from" us).
+        if self.sup.hooks.is_some_and(|hooks| !hooks.received(sig)) {
             return None;
         }
-        if self.sup.hooks.is_some_and(|hooks| !hooks.received(sig)) || sig == signals::CHLD {
+        if sig == signals::CHLD || signal.sender == self.own_pid {
             return None;
         }
         let is_stop = sig == signals::TERM || sig == signals::INT;
