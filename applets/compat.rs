@@ -595,7 +595,9 @@ impl Hooks for DumbInit {
         match self.translate(signals::TERM) {
             0 => self.log(format_args!("Not forwarding signal 0 to children (ignored).\n")),
             sig => {
-                if self.setsid {
+                // As PID 1 initbox's own sweep sends SIGTERM to all that is left, the
+                // command's group included, once: not sent twice from here.
+                if self.setsid && (sys::getpid() != 1 || sig != signals::TERM) {
                     let _ = sys::kill(-pid, sig);
                 }
                 self.log(format_args!("Forwarded signal {sig} to children.\n"));

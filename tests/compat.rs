@@ -361,7 +361,7 @@ fn personalities_start_the_command_with_the_originals_signal_state() {
 }
 
 #[test]
-fn dumb_init_forwards_signals_other_processes_send_as_faults() {
+fn dumb_init_not_pid1_forwards_fault_signals_other_processes_send() {
     require_namespaces!();
     let mut run = applet("dumb-init")
         .not_pid1()

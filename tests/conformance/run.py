@@ -446,7 +446,11 @@ def tini_outer_checks(c, src, tini, env):
     c.check("outer: exit code test as PID 1 (-z)", command(["-z"], 1))
     c.check("outer: exit code test as PID 1 (-h)", command(["-h"], 0))
     c.check("outer: exit code test as PID 1 (zzzz)", command(["zzzz"], 127))
-    c.check("outer: exit code test as PID 1 (-w)", command(["-w"], 0))
+    # run_outer_tests.py expects 0 here, which tini 0.19.0 itself does not meet: with no
+    # program it prints its usage and exits 1 (`run.py --reference` shows it). The check
+    # holds initbox to what tini does.
+    c.check("outer: exit code test as PID 1 (-w; exits 1 as tini 0.19.0 does, upstream says 0)",
+            command(["-w"], 1))
 
     def tty(container_command, exit_function, expect):
         def check():
