@@ -226,6 +226,8 @@ struct Tini {
     warn_on_reap: bool,
     program: Vec<u8>,
     chld: ChldNote,
+    command_done: Cell<bool>,
+    woke: Cell<bool>,
 }
 
 impl Tini {
@@ -251,6 +253,7 @@ impl Hooks for Tini {
     }
 
     fn received(&self, sig: i32) -> bool {
+        self.woke.set(true);
         match sig {
             signals::TTIN | signals::TTOU => return false,
             signals::CHLD if self.chld.on_signal(sig) => self.log(3, format_args!("Received SIGCHLD")),
@@ -277,6 +280,8 @@ impl Hooks for Tini {
         if self.chld.on_reap() {
             self.log(3, format_args!("Received SIGCHLD"));
         }
+        self.woke.set(true);
+        self.command_done.set(self.command_done.get() || command);
         self.log(3, format_args!("Reaped child with pid: '{pid}'"));
         match status {
             Status::Exited(code) if command => {
@@ -290,8 +295,17 @@ impl Hooks for Tini {
         }
     }
 
-    fn command_exited(&self, _pid: Pid, _status: Status) {
-        if sys::getpid() != 1 {
+    fn reaped_all(&self, children_left: bool) {
+        // tini reaps only after its first wake-up.
+        if !self.woke.get() {
+            return;
+        }
+        match children_left {
+            true => self.log(4, format_args!("No child to reap")),
+            false => self.log(4, format_args!("No child to wait")),
+        }
+        // As tini: it exits once the pass that reaped the command is over.
+        if self.command_done.get() && sys::getpid() != 1 {
             self.log(4, format_args!("Exiting: child has exited"));
         }
     }

@@ -20,6 +20,8 @@ pub trait Hooks {
     fn forwarded(&self, _sig: i32, _to: Option<i32>, _result: Result<(), Errno>) {}
     /// A child was reaped; `command`: it was the command.
     fn reaped(&self, _pid: Pid, _status: Status, _command: bool) {}
+    /// A reaping pass ended: nothing more has exited; `children_left`: some still run.
+    fn reaped_all(&self, _children_left: bool) {}
     /// The command's exit, after its reaping, before the supervisor acts on it.
     fn command_exited(&self, _pid: Pid, _status: Status) {}
     /// In the child, first thing after the fork.

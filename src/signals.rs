@@ -193,7 +193,7 @@ mod tests {
     }
 
     #[test]
-    fn supervised_set_spares_faults_and_unblockables() {
+    fn supervised_set_spares_only_the_unblockables() {
         let set = supervised();
         assert!(set.contains(TERM) && set.contains(CHLD) && set.contains(64) && set.contains(32));
         assert!(!set.contains(KILL) && !set.contains(STOP) && set.contains(11) && set.contains(4));

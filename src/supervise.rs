@@ -219,6 +219,9 @@ impl Run<'_> {
                 Err(_) => break false,
             }
         };
+        if let Some(hooks) = self.sup.hooks {
+            hooks.reaped_all(children_left);
+        }
         if let Some((pid, status)) = command_exit {
             self.command_exited(pid, status, children_left);
         }
