@@ -429,6 +429,8 @@ fn dumb_init(args: &[Vec<u8>], env: &Env) -> Result<i32> {
         map,
         // dumb-init stops itself after passing on TSTP, TTOU or TTIN, as a shell job would.
         stop_with_tty_signals: true,
+        // Not PID 1, dumb-init adopts no orphans (and says nothing of them).
+        subreaper: false,
         hooks: Some(hooks),
         ..personality_supervisor(env, as_pid1)?
     };

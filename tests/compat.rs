@@ -392,3 +392,18 @@ fn catatonit_rewrites_listen_pid_and_closes_inherited_descriptors() {
     let out = applet("init").env("CT", applet_path("catatonit").to_str().unwrap()).sh(script).run();
     out.code(0).stdout_has("catatonit closed 7\ncommand has 7\n");
 }
+
+#[test]
+fn dumb_init_not_pid1_adopts_no_orphans() {
+    require_namespaces!();
+    // The command's orphan goes to init (PID 1 here), not to dumb-init, which is no
+    // child subreaper (tini and catatonit are).
+    let dir = temp_dir("orphan");
+    let script = format!(
+        r#""$DI" -c sh -c '(sh -c "sleep 0.1; echo orphan parent \$PPID; : > $0/said" &)
+            while [ ! -e $0/said ]; do sleep 0.01; done' "{d}""#,
+        d = dir.display()
+    );
+    let out = applet("init").env("DI", applet_path("dumb-init").to_str().unwrap()).sh(&script).run();
+    out.code(0).stdout_has("orphan parent 1\n");
+}
