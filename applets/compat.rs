@@ -105,7 +105,8 @@ Environment variables:
 }
 
 fn tini_as(name: &str, args: &[Vec<u8>], env: &Env) -> Result<i32> {
-    let argv0 = program_name(name);
+    // argv[0], read only where a text needs it.
+    let argv0 = || program_name(name);
     if let [only] = args
         && only == b"--version"
     {
@@ -120,10 +121,10 @@ fn tini_as(name: &str, args: &[Vec<u8>], env: &Env) -> Result<i32> {
     for option in &parsed.options {
         match option {
             Err(message) => {
-                let _ = sys::write_all(2, format!("{}: {message}\n", lossy(&argv0)).as_bytes());
-                return print(2, &tini_usage(&argv0)).map(|_| USAGE_ERROR);
+                let _ = sys::write_all(2, format!("{}: {message}\n", lossy(&argv0())).as_bytes());
+                return print(2, &tini_usage(&argv0())).map(|_| USAGE_ERROR);
             }
-            Ok((b'h', _)) => return print(1, &tini_usage(&argv0)),
+            Ok((b'h', _)) => return print(1, &tini_usage(&argv0())),
             Ok((b's', _)) => subreaper = true,
             Ok((b'p', value)) => match TINI_SIGNALS.iter().find(|&&n| signals::name(n).as_bytes() == value) {
                 Some(&sig) => pdeathsig = Some(sig),
@@ -148,7 +149,7 @@ fn tini_as(name: &str, args: &[Vec<u8>], env: &Env) -> Result<i32> {
     }
     if parsed.operands.is_empty() {
         // The user forgot the program.
-        return print(2, &tini_usage(&argv0)).map(|_| USAGE_ERROR);
+        return print(2, &tini_usage(&argv0())).map(|_| USAGE_ERROR);
     }
     subreaper |= env.get(b"TINI_SUBREAPER").is_some();
     to_group |= env.get(b"TINI_KILL_PROCESS_GROUP").is_some();
@@ -339,17 +340,17 @@ const DUMB_INIT_LONG: [(&str, bool, u8); 5] = [
 ];
 
 fn dumb_init(args: &[Vec<u8>], env: &Env) -> Result<i32> {
-    let argv0 = program_name("dumb-init");
+    let argv0 = || program_name("dumb-init");
     let mut dumb =
         DumbInit { setsid: true, rewrite: [-1; MAXSIG + 1], start_dir: Cell::new(-1), ..DumbInit::default() };
     let parsed = getopt(args, b"hvVcr:", &DUMB_INIT_LONG, false);
     for option in &parsed.options {
         match option {
             Err(message) => {
-                let _ = sys::write_all(2, format!("{}: {message}\n", lossy(&argv0)).as_bytes());
+                let _ = sys::write_all(2, format!("{}: {message}\n", lossy(&argv0())).as_bytes());
                 return Ok(USAGE_ERROR);
             }
-            Ok((b'h', _)) => return print(2, &dumb_init_help(&argv0)),
+            Ok((b'h', _)) => return print(2, &dumb_init_help(&argv0())),
             Ok((b'v', _)) => dumb.debug = true,
             Ok((b'V', _)) => return print(2, DUMB_INIT_VERSION),
             Ok((b'c', _)) => dumb.setsid = false,
@@ -365,7 +366,7 @@ fn dumb_init(args: &[Vec<u8>], env: &Env) -> Result<i32> {
         }
     }
     if parsed.operands.is_empty() {
-        let name = lossy(&argv0);
+        let name = lossy(&argv0());
         let text = format!("Usage: {name} [option] program [args]\nTry {name} --help for full usage.\n");
         return print(2, &text).map(|_| USAGE_ERROR);
     }
@@ -720,6 +721,14 @@ impl Hooks for Catatonit {
             })
             .collect();
         Some(env)
+    }
+
+    /// The command starts with the mask catatonit was started with, plus TSTP, TTOU and
+    /// TTIN blocked (so that a terminal cannot stop it by accident), as catatonit does.
+    fn child_mask(&self, mask: sys::SigBits) -> sys::SigBits {
+        let tty =
+            [signals::TSTP, signals::TTOU, signals::TTIN].iter().fold(0u64, |bits, s| bits | 1 << (s - 1));
+        sys::SigBits(mask.0 | tty)
     }
 
     fn exec_failed(&self, _program: &[u8], err: sys::Errno) -> Option<i32> {

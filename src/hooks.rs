@@ -5,7 +5,7 @@
 use alloc::ffi::CString;
 use alloc::vec::Vec;
 
-use crate::sys::{Errno, Pid, Status};
+use crate::sys::{Errno, Pid, SigBits, Status};
 
 pub trait Hooks {
     /// In the supervisor, with its signals blocked, just before the command is started.
@@ -26,6 +26,11 @@ pub trait Hooks {
     fn command_exited(&self, _pid: Pid, _status: Status) {}
     /// In the child, first thing after the fork.
     fn in_child(&self) {}
+    /// In the child: the signal mask to exec with, given the one initbox started with
+    /// (only where the command inherits initbox's signal state).
+    fn child_mask(&self, mask: SigBits) -> SigBits {
+        mask
+    }
     /// In the child, after setsid and the attempt to take stdin's terminal (`tty`).
     fn session(&self, _tty: Result<(), Errno>) {}
     /// In the child, before exec: the environment to exec with instead of `env` (None: `env`).

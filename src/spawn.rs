@@ -141,7 +141,7 @@ impl Command {
         }
         if self.inherit_signals {
             signals::restore_sigpipe();
-            let _ = sys::set_signal_mask(mask);
+            let _ = sys::set_signal_mask(self.hooks.map_or(mask, |hooks| hooks.child_mask(mask)));
         } else {
             // A clean start: only an ignored signal would outlive exec.
             for sig in (1..=signals::RTMAX).filter(|&s| s != signals::KILL && s != signals::STOP) {

@@ -409,6 +409,10 @@ fn catatonit_rewrites_listen_pid_and_closes_inherited_descriptors() {
     assert!(words.len() == 4 && words[1] == words[3] && words[1] != "1", "{}", out.stdout);
     let out = applet("podman-init").env("LISTEN_PID", "77").args(show).run();
     out.code(0).stdout_has("listen 77 pid ");
+    // The command starts with TSTP, TTIN and TTOU blocked, as under catatonit.
+    let out = applet("catatonit").args(["--", "grep", "SigBlk", "/proc/self/status"]).run();
+    let blocked = u64::from_str_radix(out.stdout.rsplit('\t').next().unwrap().trim(), 16).unwrap();
+    assert_eq!(blocked & 0x38_0000, 0x38_0000, "{}", out.stdout);
     // The command keeps the descriptors catatonit was given; catatonit keeps none.
     let script = r#"exec 7</dev/null
         "$CT" -- sh -c 'i=0; while [ -e /proc/$PPID/fd/7 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
