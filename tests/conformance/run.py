@@ -141,8 +141,11 @@ def test_tools():
     probe = "import pytest, pytest_timeout, py._path.local, psutil, prctl"
     if subprocess.run([PYTHON, "-c", probe], stderr=subprocess.DEVNULL).returncode != 0 \
             or not shutil.which("gcc") or not shutil.which("dash"):
-        sh(["apt-get", "install", "-y", "-q", *DEBIAN_TEST_PACKAGES],
-           env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"), stdout=subprocess.DEVNULL)
+        install = ["apt-get", "install", "-y", "-q", *DEBIAN_TEST_PACKAGES]
+        quiet = dict(env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"), stdout=subprocess.DEVNULL)
+        if subprocess.run(install, **quiet).returncode != 0:
+            sh(["apt-get", "update", "-q"], **quiet)  # a fresh machine's package lists
+            sh(install, **quiet)
     venv = os.path.join(WORK, "venv")
     python = os.path.join(venv, "bin", "python")
     if not os.path.exists(python) or subprocess.run(
