@@ -6,7 +6,7 @@ packages at run time (a temporary apt configuration with a deb-src entry; the ma
 sources are not touched), checks every file against the checksums in its .dsc, unpacks
 them under target/conformance, and runs:
 
-- dumb-init's tests/ with pytest, with initbox linked as `dumb-init` first on PATH;
+- dumb-init's tests/ with pytest, with initbox copied as `dumb-init` first on PATH;
 - every check of tini's test/run_inner_tests.py (FORCE_SUBREAPER=1, not MINIMAL), the
   inline checks of its ci/run_build.sh, and the PID-1 checks of run_outer_tests.py with
   the container replaced by a PID namespace (unshare --pid --fork --mount-proc) where
