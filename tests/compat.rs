@@ -239,9 +239,13 @@ fn every_personality_still_waits_for_all_descendants() {
     }
 }
 
-/// A worker left by the command, as the command of dumb-init not PID 1 (below init): it
-/// reports every TERM and CONT, and ends when told to, after dumb-init has exited.
+/// A worker left by the command, as the command of a personality not PID 1 (below init):
+/// it reports every TERM and CONT, and ends when told to, after the personality has exited.
 fn dumb_init_leaves(mode: &[&str]) -> Output {
+    leaves("dumb-init", mode)
+}
+
+fn leaves(personality: &str, mode: &[&str]) -> Output {
     let dir = temp_dir("leftover");
     let worker = r#"trap 'echo worker got TERM' TERM
 trap 'echo worker got CONT' CONT
@@ -253,13 +257,24 @@ echo worker survived
     std::fs::write(dir.join("worker.sh"), worker).unwrap();
     let script = format!(
         r#""$DI" {mode} sh -c 'sh "$0/worker.sh" "$0" & while [ ! -e "$0/ready" ]; do sleep 0.01; done' "{d}"
-        echo "dumb-init exited $?"
+        echo "{personality} exited $?"
         : > "{d}/go"
         i=0; while [ ! -e "{d}/done" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done"#,
         mode = mode.join(" "),
         d = dir.display()
     );
-    applet("init").env("DI", applet_path("dumb-init").to_str().unwrap()).sh(&script).run()
+    applet("init").env("DI", applet_path(personality).to_str().unwrap()).sh(&script).run()
+}
+
+#[test]
+fn tini_and_catatonit_not_pid1_exit_with_the_command_and_leave_the_rest_alone() {
+    require_namespaces!();
+    for (personality, args) in [("tini", &["--"][..]), ("tini", &["-g", "--"]), ("catatonit", &["-g", "--"])]
+    {
+        let out = leaves(personality, args);
+        out.code(0).stdout_has(&format!("{personality} exited 0\nworker survived\n"));
+        assert!(!out.stdout.contains("got"), "{personality}: the worker got signals: {}", out.stdout);
+    }
 }
 
 #[test]
