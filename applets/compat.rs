@@ -186,6 +186,7 @@ fn tini_as(name: &str, args: &[Vec<u8>], env: &Env) -> Result<i32> {
         group: Grouping::OwnGroup,
         inherit_signals: true,
         hooks: Some(hooks),
+        scripts_via_sh: true,
     };
     let code = supervisor.run(Some(command)).map_err(|e| Error::new(USAGE_ERROR, e.message))?.code() % 256;
     Ok(if remap.get(code as usize) == Some(&true) { 0 } else { code })
@@ -413,6 +414,7 @@ fn dumb_init(args: &[Vec<u8>], env: &Env) -> Result<i32> {
         group: if setsid { Grouping::OwnSession } else { Grouping::Inherit },
         inherit_signals: false,
         hooks: Some(hooks),
+        scripts_via_sh: true,
     };
     match supervisor.run(Some(command)) {
         Ok(status) => Ok(status.code()),
@@ -676,6 +678,7 @@ fn catatonit_as(name: &str, args: &[Vec<u8>], env: &Env) -> Result<i32> {
         group: Grouping::OwnGroup,
         inherit_signals: true,
         hooks: Some(hooks),
+        scripts_via_sh: true,
     };
     let status = supervisor.run(Some(command)).map_err(|e| Error::new(USAGE_ERROR, e.message))?;
     Ok(status.code())

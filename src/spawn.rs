@@ -24,6 +24,9 @@ pub struct Command {
     pub inherit_signals: bool,
     /// A personality's lines and exit status in the child (applets/compat.rs).
     pub hooks: Option<&'static dyn Hooks>,
+    /// As glibc's execvp, which the originals use: a file the kernel cannot run (ENOEXEC)
+    /// runs as a /bin/sh script.
+    pub scripts_via_sh: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -48,6 +51,7 @@ impl Command {
             group: Grouping::OwnGroup,
             inherit_signals: false,
             hooks: None,
+            scripts_via_sh: false,
         })
     }
 
@@ -160,6 +164,13 @@ impl Command {
             match sys::execve(path, argv, envp) {
                 libc::ENOENT | libc::ENOTDIR => {}
                 libc::EACCES => error = libc::EACCES,
+                libc::ENOEXEC if self.scripts_via_sh => {
+                    let mut via_sh = Vec::with_capacity(argv.len() + 1);
+                    via_sh.extend([c"/bin/sh".as_ptr(), path.as_ptr()]);
+                    via_sh.extend(argv.iter().skip(1)); // the arguments and the null
+                    error = sys::execve(c"/bin/sh", &via_sh, envp);
+                    break;
+                }
                 other => {
                     error = other;
                     break;

@@ -451,3 +451,18 @@ fn dumb_init_not_pid1_adopts_no_orphans() {
     let out = applet("init").env("DI", applet_path("dumb-init").to_str().unwrap()).sh(&script).run();
     out.code(0).stdout_has("orphan parent 1\n");
 }
+
+#[test]
+fn personalities_run_a_script_without_shebang_through_sh() {
+    require_namespaces!();
+    // glibc's execvp, which the originals use: what the kernel cannot exec runs as a
+    // /bin/sh script.
+    let script = temp_dir("noshebang").join("entrypoint");
+    std::fs::write(&script, "echo script ran \"$@\"\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let script = script.to_str().unwrap();
+    for (personality, args) in [("tini", &["--"][..]), ("dumb-init", &[]), ("catatonit", &["--"])] {
+        let out = applet(personality).args(args).args([script, "a", "b"]).run();
+        out.code(0).stdout_has("script ran a b\n");
+    }
+}
