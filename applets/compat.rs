@@ -168,14 +168,8 @@ fn tini_as(name: &str, args: &[Vec<u8>], env: &Env) -> Result<i32> {
     // initbox's own lines only where it adds to tini: as PID 1, and not at verbosity 0.
     crate::log::start(name, 0, usize::from(!as_pid1 || tini.verbosity == 0));
     let hooks: &'static Tini = alloc::boxed::Box::leak(alloc::boxed::Box::new(tini));
-    let mut map = SignalMap::default();
-    // tini ignores TTIN and TTOU (the terminal may stop it otherwise): never passed on.
-    for ignored in ["TTIN:none", "TTOU:none"] {
-        map.add(ignored.as_bytes()).map_err(usage)?;
-    }
     let supervisor = Supervisor {
         forward: if to_group { Forward::Group } else { Forward::Child },
-        map,
         pdeathsig,
         hooks: Some(hooks),
         ..personality_supervisor(env, as_pid1)?
@@ -229,6 +223,7 @@ impl Hooks for Tini {
     fn received(&self, sig: i32) -> bool {
         self.woke.set(true);
         match sig {
+            // tini ignores them (a terminal could stop it otherwise): never passed on.
             signals::TTIN | signals::TTOU => return false,
             signals::CHLD if self.chld.on_signal(sig) => self.log(3, format_args!("Received SIGCHLD")),
             signals::CHLD => {}
