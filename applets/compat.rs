@@ -917,48 +917,57 @@ fn strerror(err: sys::Errno) -> &'static str {
     }
 }
 
-/// glibc's strsignal, which tini prints.
-fn strsignal(sig: i32) -> String {
-    const TEXTS: [&str; 32] = [
-        "Unknown signal 0",
-        "Hangup",
-        "Interrupt",
-        "Quit",
-        "Illegal instruction",
-        "Trace/breakpoint trap",
-        "Aborted",
-        "Bus error",
-        "Floating point exception",
-        "Killed",
-        "User defined signal 1",
-        "Segmentation fault",
-        "User defined signal 2",
-        "Broken pipe",
-        "Alarm clock",
-        "Terminated",
-        "Stack fault",
-        "Child exited",
-        "Continued",
-        "Stopped (signal)",
-        "Stopped",
-        "Stopped (tty input)",
-        "Stopped (tty output)",
-        "Urgent I/O condition",
-        "CPU time limit exceeded",
-        "File size limit exceeded",
-        "Virtual timer expired",
-        "Profiling timer expired",
-        "Window changed",
-        "I/O possible",
-        "Power failure",
-        "Bad system call",
-    ];
-    match TEXTS.get(sig as usize) {
-        Some(text) if sig >= 0 => String::from(*text),
-        _ if (signals::RTMIN..=signals::RTMAX).contains(&sig) => {
-            format!("Real-time signal {}", sig - signals::RTMIN)
+/// glibc's strsignal, which tini prints (shown without allocating).
+struct Strsignal(i32);
+
+fn strsignal(sig: i32) -> Strsignal {
+    Strsignal(sig)
+}
+
+impl fmt::Display for Strsignal {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let sig = self.0;
+        const TEXTS: [&str; 32] = [
+            "Unknown signal 0",
+            "Hangup",
+            "Interrupt",
+            "Quit",
+            "Illegal instruction",
+            "Trace/breakpoint trap",
+            "Aborted",
+            "Bus error",
+            "Floating point exception",
+            "Killed",
+            "User defined signal 1",
+            "Segmentation fault",
+            "User defined signal 2",
+            "Broken pipe",
+            "Alarm clock",
+            "Terminated",
+            "Stack fault",
+            "Child exited",
+            "Continued",
+            "Stopped (signal)",
+            "Stopped",
+            "Stopped (tty input)",
+            "Stopped (tty output)",
+            "Urgent I/O condition",
+            "CPU time limit exceeded",
+            "File size limit exceeded",
+            "Virtual timer expired",
+            "Profiling timer expired",
+            "Window changed",
+            "I/O possible",
+            "Power failure",
+            "Bad system call",
+        ];
+        match TEXTS.get(sig as usize) {
+            Some(text) if sig >= 0 => f.write_str(text),
+            _ if (signals::RTMIN..=signals::RTMAX).contains(&sig) => {
+                write!(f, "Real-time signal {}", sig - signals::RTMIN)
+            }
+            _ => write!(f, "Unknown signal {sig}"),
         }
-        _ => format!("Unknown signal {sig}"),
     }
 }
 
