@@ -443,9 +443,12 @@ fn dumb_init_not_pid1_adopts_no_orphans() {
     // The command's orphan goes to init (PID 1 here), not to dumb-init, which is no
     // child subreaper (tini and catatonit are).
     let dir = temp_dir("orphan");
+    let orphan = r#"ppid() { cut -d' ' -f4 /proc/$$/stat; }
+while [ "$(cat /proc/$(ppid)/comm)" = sh ]; do sleep 0.01; done
+echo "orphan parent $(ppid)"; : > "$1/said""#;
+    std::fs::write(dir.join("orphan.sh"), orphan).unwrap();
     let script = format!(
-        r#""$DI" -c sh -c '(sh -c "sleep 0.1; echo orphan parent \$PPID; : > $0/said" &)
-            while [ ! -e $0/said ]; do sleep 0.01; done' "{d}""#,
+        r#""$DI" -c sh -c '(sh "$0/orphan.sh" "$0" &); while [ ! -e "$0/said" ]; do sleep 0.01; done' "{d}""#,
         d = dir.display()
     );
     let out = applet("init").env("DI", applet_path("dumb-init").to_str().unwrap()).sh(&script).run();
