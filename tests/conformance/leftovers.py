@@ -1,6 +1,7 @@
-"""Ending by pid what a test left behind. The suites run below a child subreaper (the
-runner itself, or tests/conformance/reaper.py around pytest), so whatever a test leaves
-behind, orphans included, stays below it and is found by parentage in /proc."""
+"""Ending by pid what a test left behind. The suites run below a reaper (the runner, PID 1
+of their namespace, or tests/conformance/reaper.py around pytest, a child subreaper), so
+whatever a test leaves behind, orphans included, stays below it and is found by parentage
+in /proc."""
 import os
 import signal
 
@@ -52,5 +53,5 @@ def pytest_runtest_teardown(item, nextitem):
     """pytest plugin: after each test, end what it left below the reaper (pytest and the
     processes it runs in are spared)."""
     reaper = int(os.environ.get("INITBOX_CONFORMANCE_REAPER", "0"))
-    if reaper > 1:
+    if reaper >= 1:
         end_below(reaper, ancestors(os.getpid()))
