@@ -774,7 +774,9 @@ fn personality_supervisor(env: &Env, as_pid1: bool) -> Result<Supervisor> {
         .get(b"INITBOX_GRACE")
         .map_or(Ok(init::DEFAULT_GRACE), |text| duration::parse(text).map_err(usage))?;
     Ok(if as_pid1 {
-        Supervisor { grace, ..init::supervisor() }
+        // initbox's addition, SIGTERM and a grace period, and no SIGCONT: the originals
+        // send none.
+        Supervisor { grace, continue_after_term: false, ..init::supervisor() }
     } else {
         Supervisor {
             after: AfterCommand::Leave,

@@ -66,6 +66,9 @@ pub struct Supervisor {
     pub stop_with_tty_signals: bool,
     /// A personality's lines and quirks (applets/compat.rs).
     pub hooks: Option<&'static dyn Hooks>,
+    /// SIGCONT after the SIGTERM to what is left, for stopped processes to act on it
+    /// (not for the personalities: the originals send none).
+    pub continue_after_term: bool,
 }
 
 impl Default for Supervisor {
@@ -81,6 +84,7 @@ impl Default for Supervisor {
             warn_on_reap: false,
             stop_with_tty_signals: false,
             hooks: None,
+            continue_after_term: true,
         }
     }
 }
@@ -389,7 +393,9 @@ impl Run<'_> {
     fn terminate_rest(&self) {
         self.signal_rest(signals::TERM);
         // Stopped processes could not act on the TERM otherwise.
-        self.signal_rest(signals::CONT);
+        if self.sup.continue_after_term {
+            self.signal_rest(signals::CONT);
+        }
     }
 
     fn kill_everything(&self, announce: bool) {

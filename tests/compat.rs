@@ -469,3 +469,26 @@ fn personalities_run_a_script_without_shebang_through_sh() {
         out.code(0).stdout_has("script ran a b\n");
     }
 }
+
+#[test]
+fn personalities_as_pid1_send_what_is_left_sigterm_and_no_sigcont() {
+    require_namespaces!();
+    // initbox's one addition as PID 1: SIGTERM to what is left when the command exits,
+    // where the original's exit would have the kernel SIGKILL it; no SIGCONT, which the
+    // originals never send.
+    let worker = r#"trap 'echo worker got CONT' CONT
+trap 'echo worker got TERM; term=1' TERM
+: > "$1/ready"; while [ -z "$term" ]; do sleep 0.05; done
+"#;
+    for (personality, args) in [("tini", &["--"][..]), ("dumb-init", &["-c"]), ("catatonit", &["--"])] {
+        let dir = temp_dir("term-only");
+        std::fs::write(dir.join("worker.sh"), worker).unwrap();
+        let script = format!(
+            r#"sh "{d}/worker.sh" "{d}" & while [ ! -e "{d}/ready" ]; do sleep 0.01; done"#,
+            d = dir.display()
+        );
+        let out = applet(personality).args(args).args(["sh", "-c", &script]).run();
+        out.code(0).stdout_has("worker got TERM\n");
+        assert!(!out.stdout.contains("CONT"), "{personality}: {}", out.stdout);
+    }
+}
