@@ -213,7 +213,7 @@ def run_dumb_init(src, bindir, python):
     cmd = [python, os.path.join(HERE, "reaper.py"), "timeout", "-k", "10", "900",
            "taskset", "-c", "0", python, "-m", "pytest", "-p", "no:cacheprovider", "-p", "leftovers",
            "-q", "-rfE", "--junitxml", junit, "tests/"]
-    log("dumb-init suite: " + " ".join(cmd[8:]))
+    log("running dumb-init's tests: " + " ".join(cmd[2:]))
     started = time.monotonic()
     proc = subprocess.run(cmd, cwd=src, env=env)
     took = time.monotonic() - started
