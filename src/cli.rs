@@ -79,6 +79,7 @@ fn var_name(var: &[u8]) -> &[u8] {
 
 /// A child's environment: variables of initbox's own environment (views of envp, each
 /// followed by its NUL there), plus any made up for the child.
+#[derive(Clone)]
 pub struct ChildEnv {
     inherited: Vec<&'static [u8]>,
     added: Vec<alloc::ffi::CString>,
@@ -86,7 +87,6 @@ pub struct ChildEnv {
 
 impl ChildEnv {
     /// Sets `NAME=value`, replacing the variable if present.
-    #[allow(dead_code)] // for a personality that rewrites a variable (catatonit's LISTEN_PID)
     pub fn set(&mut self, name: &[u8], value: &[u8]) {
         self.inherited.retain(|var| var_name(var) != name);
         self.added.retain(|var| var_name(var.as_bytes()) != name);
@@ -163,12 +163,6 @@ pub fn parse(opts: &[Opt], args: Args, env: &Env) -> core::result::Result<Parsed
     let mut parsed = parse_command_line(&all, args)?;
     parsed.fill_from_env(opts.iter().chain(COMMON.get(2..).unwrap_or_default()), env);
     Ok(parsed)
-}
-
-/// Another tool's command line (a personality): only `opts`, no `INITBOX_*` variables.
-pub fn parse_foreign(opts: &[Opt], args: Args) -> core::result::Result<Parsed, String> {
-    let all: Vec<&Opt> = opts.iter().collect();
-    parse_command_line(&all, args)
 }
 
 fn parse_command_line(all: &[&Opt], args: Args) -> core::result::Result<Parsed, String> {

@@ -12,6 +12,7 @@ mod applet;
 mod cli;
 mod duration;
 mod error;
+mod hooks;
 mod log;
 mod prelude;
 mod proc;

@@ -187,9 +187,13 @@ proptest! {
         ];
         let words: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
         let args = crate::sys::CArray::leak(&words);
-        match cli::parse_foreign(&opts, args) {
-            Ok(parsed) => prop_assert!(parsed.operands.len() <= args.len()),
-            Err(e) => one_line(&e)?,
+        // The personalities' glibc-style parser, with and without permutation.
+        for permute in [false, true] {
+            let parsed = crate::compat::getopt(args, b"p:hvwgle:s", &[("rewrite", true, b'r')], permute);
+            prop_assert!(parsed.operands.len() <= args.len());
+            for e in parsed.options.iter().filter_map(|option| option.as_ref().err()) {
+                one_line(e)?;
+            }
         }
         let vars: Vec<Vec<u8>> = env
             .iter()

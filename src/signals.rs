@@ -16,6 +16,7 @@ const NAMES: [&str; 32] = [
 pub const RTMIN: i32 = 34;
 pub const RTMAX: i32 = 64;
 
+pub const HUP: i32 = 1;
 pub const INT: i32 = 2;
 pub const KILL: i32 = 9;
 pub const PIPE: i32 = 13;
@@ -101,15 +102,35 @@ pub fn block(set: SigBits) -> Result<SigBits, Errno> {
     sys::block_signals(set)
 }
 
+/// Whether SIGPIPE and SIGCHLD were ignored when initbox started, for a personality whose
+/// original hands its command the signal state it was started with.
+static PIPE_WAS_IGNORED: sys::Global<bool> = sys::Global::new(false);
+static CHLD_WAS_IGNORED: sys::Global<bool> = sys::Global::new(false);
+
 /// A supervisor writing logs into a closed pipe must get EPIPE, not die of SIGPIPE.
 pub fn ignore_sigpipe() {
-    sys::set_ignored(PIPE, true);
+    PIPE_WAS_IGNORED.set(sys::set_ignored(PIPE, true));
 }
 
 /// With SIGCHLD ignored the kernel reaps children itself and sends no SIGCHLD: a
-/// supervisor would wait forever. The command gets every signal at default anyway.
+/// supervisor would wait forever.
 pub fn default_sigchld() {
-    sys::set_default_action(CHLD);
+    CHLD_WAS_IGNORED.set(sys::set_default_action(CHLD));
+}
+
+/// In the child before exec, for tini and catatonit: the mask and the ignored signals
+/// initbox was started with (`mask`: the start mask, as the personality adjusts it).
+pub fn inherited_start(mask: SigBits) {
+    sys::set_ignored(PIPE, PIPE_WAS_IGNORED.get());
+    if CHLD_WAS_IGNORED.get() {
+        sys::set_ignored(CHLD, true);
+    }
+    let _ = sys::set_signal_mask(mask);
+}
+
+/// The mask initbox was started with.
+pub fn start_mask() -> SigBits {
+    START_MASK.get()
 }
 
 /// In the child before exec: every signal at its default action and nothing blocked,

@@ -10,6 +10,7 @@ use core::ffi::c_char;
 
 use crate::cli::{Args, ChildEnv, Env, Parsed};
 use crate::error::{Error, NOT_EXECUTABLE, NOT_FOUND, Result};
+use crate::hooks::Hooks;
 use crate::signals::{self, lossy};
 use crate::sys::{self, Forked, Pid};
 
@@ -20,6 +21,11 @@ pub struct Command {
     pub argv: Args,
     pub env: ChildEnv,
     pub group: Grouping,
+    /// Give the command the signal mask and ignored signals initbox started with, as tini
+    /// and catatonit do (their own test suites check it), instead of a clean start.
+    pub inherit_signals: bool,
+    /// A personality's lines and exit status in the child (applets/compat.rs).
+    pub hooks: Option<&'static dyn Hooks>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -39,7 +45,13 @@ impl Command {
             return Err(Error::usage("no command given (see --help)"));
         }
         let used: Vec<&[u8]> = parsed.used_env.iter().map(Vec::as_slice).collect();
-        Ok(Command { argv: parsed.operands, env: env.for_child(&used), group: Grouping::OwnGroup })
+        Ok(Command {
+            argv: parsed.operands,
+            env: env.for_child(&used),
+            group: Grouping::OwnGroup,
+            inherit_signals: false,
+            hooks: None,
+        })
     }
 
     /// Starts the command. With no descriptor left for the report pipe it still starts;
@@ -106,6 +118,9 @@ impl Command {
         envp: *const *const c_char,
         report: Option<i32>,
     ) -> ! {
+        if let Some(hooks) = self.hooks {
+            hooks.in_child();
+        }
         match self.group {
             Grouping::Inherit => {}
             Grouping::OwnGroup => {
@@ -117,12 +132,24 @@ impl Command {
             }
             Grouping::OwnSession => {
                 let _ = sys::setsid();
-                if sys::isatty(0) {
-                    let _ = sys::take_controlling_terminal(0);
+                // Fails harmlessly (ENOTTY, EPERM) where there is no terminal to take.
+                let tty = sys::take_controlling_terminal(0);
+                if let Some(hooks) = self.hooks {
+                    hooks.session(tty);
                 }
             }
         }
-        signals::clean_start();
+        if self.inherit_signals {
+            let mask = signals::start_mask();
+            signals::inherited_start(self.hooks.map_or(mask, |hooks| hooks.child_mask(mask)));
+        } else {
+            signals::clean_start();
+        }
+        // A personality may change the environment now that the command's pid is known.
+        // (`replaced` owns the strings its pointers point into: both live until exec.)
+        let replaced = self.hooks.and_then(|hooks| hooks.exec_env(&self.env));
+        let replaced_ptrs = replaced.as_ref().map(ChildEnv::pointers);
+        let envp = replaced_ptrs.as_ref().map_or(envp, |ptrs| ptrs.as_ptr());
         // As execvp: a permission problem on one candidate is reported only if no later
         // candidate runs; "not found" is the answer when nothing exists. A file without
         // `#!` (ENOEXEC) runs with /bin/sh, as execvp and the shells do.
@@ -141,6 +168,11 @@ impl Command {
                 }
             }
         }
+        if let Some(code) =
+            self.hooks.and_then(|hooks| hooks.exec_failed(self.argv.get(0).unwrap_or_default(), error))
+        {
+            sys::exit_now(code);
+        }
         match report {
             Some(fd) => {
                 let _ = sys::write_all(fd, &error.to_ne_bytes());
@@ -155,7 +187,8 @@ impl Command {
     }
 
     fn exec_with_shell(&self, script: &CString, envp: *const *const c_char) -> sys::Errno {
-        let mut argv: Vec<*const c_char> = alloc::vec![c"sh".as_ptr(), script.as_ptr()];
+        // argv[0] as glibc's execvp gives it.
+        let mut argv: Vec<*const c_char> = alloc::vec![c"/bin/sh".as_ptr(), script.as_ptr()];
         argv.extend(self.argv.tail(1).iter().map(|arg| arg.as_ptr().cast::<c_char>()));
         argv.push(core::ptr::null());
         sys::execve_raw(c"/bin/sh", argv.as_ptr(), envp)

@@ -14,6 +14,7 @@ use core::fmt;
 use core::time::Duration;
 
 use crate::error::{CANNOT_START, Error, Result};
+use crate::hooks::Hooks;
 use crate::proc::{self, ProcStat};
 use crate::signals::{self, SignalMap, lossy, shown};
 use crate::spawn::Command;
@@ -76,6 +77,8 @@ pub struct Supervisor {
     pub warn_on_reap: bool,
     /// After forwarding TSTP, TTIN or TTOU, stop itself too, as a shell job would (dumb-init).
     pub stop_with_tty_signals: bool,
+    /// A personality's lines and quirks (applets/compat.rs).
+    pub hooks: Option<&'static dyn Hooks>,
 }
 
 impl Default for Supervisor {
@@ -92,6 +95,7 @@ impl Default for Supervisor {
             pdeathsig: None,
             warn_on_reap: false,
             stop_with_tty_signals: false,
+            hooks: None,
         }
     }
 }
@@ -155,9 +159,15 @@ impl Supervisor {
                 sys::strerror(err)
             );
         }
+        if let Some(hooks) = self.hooks {
+            hooks.before_spawn();
+        }
         let command = command.map(|cmd| cmd.spawn()).transpose()?;
         if let Some(pid) = command {
             debug!("started command, pid {pid}");
+            if let Some(hooks) = self.hooks {
+                hooks.spawned(pid);
+            }
         }
         let mut stopped = Vec::new();
         if matches!(self.after, AfterCommand::WaitAll { .. }) {
@@ -270,13 +280,20 @@ impl Run<'_> {
     fn reap_all(&mut self) -> bool {
         let mut command_exit = None;
         let children_left = loop {
-            match sys::reap_one() {
+            let reaped = sys::reap_one();
+            if let (Some(hooks), Ok(Some((pid, status)))) = (self.sup.hooks, reaped) {
+                hooks.reaped(pid, status, Some(pid) == self.command);
+            }
+            match reaped {
                 Ok(Some((pid, status))) if Some(pid) == self.command => command_exit = Some((pid, status)),
                 Ok(Some((pid, status))) => self.orphan_exited(pid, status),
                 Ok(None) => break true,
                 Err(_) => break false,
             }
         };
+        if let Some(hooks) = self.sup.hooks {
+            hooks.reaped_all(children_left);
+        }
         if let Some((pid, status)) = command_exit {
             self.command_exited(pid, status, children_left);
         }
@@ -284,6 +301,9 @@ impl Run<'_> {
     }
 
     fn command_exited(&mut self, pid: Pid, status: Status, children_left: bool) {
+        if let Some(hooks) = self.sup.hooks {
+            hooks.command_exited(pid, status);
+        }
         self.status = Some(status);
         self.command = None;
         let what = Describe(status);
@@ -354,6 +374,11 @@ impl Run<'_> {
     /// Returns a status when the signal ends the run (a pause process told to stop).
     fn on_signal(&mut self, signal: sys::Received) -> Option<Status> {
         let sig = signal.signo;
+        // A personality sees every signal, also those the kernel sends on our behalf (the
+        // SIGHUP and SIGCONT of giving up a terminal come "from" us).
+        if self.sup.hooks.is_some_and(|hooks| !hooks.received(sig)) {
+            return None;
+        }
         // CHLD only wakes the reaper. A signal from ourselves is the kernel's answer to our
         // own doing (SIGPIPE for a log line into a closed pipe): never the command's business.
         if sig == signals::CHLD || signal.sender == self.own_pid {
@@ -369,18 +394,27 @@ impl Run<'_> {
             debug!("{} received: nothing to forward it to", signals::name(sig));
             return None;
         }
-        let Some(to) = self.sup.map.get(sig) else {
-            debug!("{} received: dropped (--map)", signals::name(sig));
-            return None;
+        let to = self.sup.map.get(sig);
+        let result = match to {
+            None => {
+                debug!("{} received: dropped (--map)", signals::name(sig));
+                Ok(())
+            }
+            Some(to) if is_stop && self.sup.stop_signals_shut_down => {
+                self.stop_asked(sig, to);
+                Ok(())
+            }
+            Some(to) if is_stop && self.command.is_none() && self.records_stops() => {
+                // waitall, after the command: those left get it once.
+                self.stop_rest(to);
+                Ok(())
+            }
+            Some(to) => self.forward(to, signal.sender, is_stop),
         };
-        if is_stop && self.sup.stop_signals_shut_down {
-            self.stop_asked(sig, to);
-        } else if is_stop && self.command.is_none() && self.records_stops() {
-            // waitall, after the command: those left get it once.
-            self.stop_rest(to);
-        } else {
-            self.forward(to, signal.sender, is_stop);
+        if let Some(hooks) = self.sup.hooks {
+            hooks.forwarded(sig, to, result);
         }
+        // A shell job stops when told to, also when the signal was not passed on.
         if self.sup.stop_with_tty_signals
             && matches!(sig, signals::TSTP | signals::TTIN | signals::TTOU)
             && !self.as_pid1
@@ -440,7 +474,7 @@ impl Run<'_> {
 
     fn stop_command_and_rest(&mut self, signal: i32) {
         if self.command.is_some() {
-            self.forward(signal, 0, true);
+            let _ = self.forward(signal, 0, true);
         } else {
             self.stop_rest(signal);
         }
@@ -450,12 +484,12 @@ impl Run<'_> {
         matches!(self.sup.after, AfterCommand::WaitAll { .. })
     }
 
-    fn forward(&mut self, sig: i32, sender: Pid, is_stop: bool) {
+    fn forward(&mut self, sig: i32, sender: Pid, is_stop: bool) -> core::result::Result<(), sys::Errno> {
         let Some(command) = self.command else {
             // The command is gone but others are still waited for: they get it instead.
             debug!("forwarding {} to the processes left", signals::name(sig));
             self.signal_rest(sig);
-            return;
+            return Ok(());
         };
         debug!("forwarding {} (from pid {sender})", signals::name(sig));
         let recording = is_stop && self.records_stops();
@@ -486,6 +520,7 @@ impl Run<'_> {
         if recording {
             self.forget_those_who_left(command);
         }
+        result
     }
 
     /// Before a stop signal goes to the command (or its group): note who gets it.

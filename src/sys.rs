@@ -187,6 +187,51 @@ pub fn take_controlling_terminal(fd: c_int) -> Result<(), Errno> {
     check(unsafe { libc::ioctl(fd, libc::TIOCSCTTY, 0) }).map(drop)
 }
 
+/// TIOCNOTTY: gives up the controlling terminal on `fd` (a session leader's whole session
+/// loses it; the kernel then sends the terminal's foreground group SIGHUP and SIGCONT).
+pub fn give_up_controlling_terminal(fd: c_int) -> Result<(), Errno> {
+    // SAFETY: TIOCNOTTY takes no argument.
+    check(unsafe { libc::ioctl(fd, libc::TIOCNOTTY, 0) }).map(drop)
+}
+
+/// The session id of `pid` (0: this process).
+pub fn getsid(pid: Pid) -> Result<Pid, Errno> {
+    // SAFETY: getsid has no memory effects.
+    check(unsafe { libc::getsid(pid) })
+}
+
+pub fn chdir(path: &CStr) -> Result<(), Errno> {
+    // SAFETY: path is NUL-terminated.
+    check(unsafe { libc::chdir(path.as_ptr()) }).map(drop)
+}
+
+/// The directory `path` as an O_PATH descriptor (close-on-exec), to return to with fchdir.
+pub fn open_directory(path: &CStr) -> Result<c_int, Errno> {
+    // SAFETY: path is NUL-terminated; the flags ask for nothing unusual.
+    check(unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) })
+}
+
+pub fn fchdir(fd: c_int) -> Result<(), Errno> {
+    // SAFETY: fchdir takes an integer; a bad descriptor only yields EBADF.
+    check(unsafe { libc::fchdir(fd) }).map(drop)
+}
+
+/// Closes every descriptor from `first` up (close_range(2); falls back to the list in
+/// /proc/self/fd where the kernel lacks it).
+pub fn close_from(first: c_int) -> Result<(), Errno> {
+    // SAFETY: close_range takes integers only; closing descriptors has no memory effects.
+    let ret = unsafe { libc::syscall(libc::SYS_close_range, first as u32, u32::MAX, 0u32) };
+    if ret == 0 {
+        return Ok(());
+    }
+    let mut open = Vec::new();
+    for_each_numeric_entry(c"/proc/self/fd", |fd| open.push(fd))?;
+    for fd in open.into_iter().filter(|&fd| fd >= first) {
+        close(fd);
+    }
+    Ok(())
+}
+
 pub fn isatty(fd: c_int) -> bool {
     // SAFETY: isatty has no memory effects.
     unsafe { libc::isatty(fd) == 1 }
