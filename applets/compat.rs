@@ -764,12 +764,7 @@ fn personality_supervisor(env: &Env, as_pid1: bool) -> Result<Supervisor> {
     Ok(if as_pid1 {
         init::supervisor(grace, stop_delay)
     } else {
-        Supervisor {
-            after: AfterCommand::Leave,
-            stop_signals_shut_down: false,
-            grace: grace.unwrap_or(init::DEFAULT_GRACE),
-            ..Supervisor::default()
-        }
+        Supervisor { after: AfterCommand::Leave, stop_signals_shut_down: false, ..Supervisor::default() }
     })
 }
 

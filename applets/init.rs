@@ -67,8 +67,12 @@ pub fn supervisor(grace: Option<Duration>, stop_delay: Option<Duration>) -> Supe
     Supervisor {
         after: AfterCommand::WaitAll { stop_after: Some(Duration::ZERO) },
         stop_signals_shut_down: true,
-        stop_grace: grace,
-        grace: grace.unwrap_or(DEFAULT_GRACE),
+        // 0 means none: no deadline of init's own at all.
+        stop_grace: grace.filter(|g| !g.is_zero()),
+        grace: match grace {
+            None => Some(DEFAULT_GRACE),
+            Some(g) => Some(g).filter(|g| !g.is_zero()),
+        },
         stop_delay: stop_delay.unwrap_or_default(),
         ..Supervisor::default()
     }

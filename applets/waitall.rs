@@ -40,7 +40,7 @@ const TIMED_OUT: i32 = 124;
 
 fn main(args: Args, env: &Env) -> Result<i32> {
     // Usage errors of the -p form are status 2, as for killtree; of the wrapper form, 125.
-    let pid_mode = asks_for_pids(args);
+    let pid_mode = asks_for_pids(args) || env.get(b"INITBOX_PIDS").is_some_and(|v| !matches!(v, b"" | b"0"));
     let usage_code = if pid_mode { USAGE_ERROR } else { CANNOT_START };
     let parsed = cli::start("waitall", USAGE, &OPTIONS, args, env, usage_code)?;
     let duration_option = |name: &str| {
@@ -53,7 +53,7 @@ fn main(args: Args, env: &Env) -> Result<i32> {
     }
     let supervisor = Supervisor {
         after: AfterCommand::WaitAll { stop_after: timeout },
-        grace: duration_option("grace")?.unwrap_or(DEFAULT_GRACE),
+        grace: Some(duration_option("grace")?.unwrap_or(DEFAULT_GRACE)).filter(|g| !g.is_zero()),
         ..Supervisor::default()
     };
     Ok(supervisor.run(Some(Command::from_operands(&parsed, env)?))?.code())
@@ -70,8 +70,9 @@ fn asks_for_pids(args: Args) -> bool {
             b"--timeout" | b"--grace" => {
                 words.next();
             }
+            _ if word.starts_with(b"--") => {}
             _ if word.starts_with(b"-") && word.len() > 1 => {
-                if word.starts_with(b"-") && !word.starts_with(b"--") && word.contains(&b'p') {
+                if word.contains(&b'p') {
                     return true;
                 }
             }

@@ -118,6 +118,10 @@ impl Default for Line {
 
 impl Write for Line {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        if self.cut {
+            // Once cut, nothing more: a shorter piece after it would read as if contiguous.
+            return Ok(());
+        }
         let room = (LINE_MAX - 4).saturating_sub(self.len);
         let mut take = s.len().min(room);
         while !s.is_char_boundary(take) {
@@ -167,6 +171,9 @@ mod tests {
         let out = line.finish().to_vec();
         assert!(out.len() <= LINE_MAX && out.ends_with(b"...\n"));
         assert!(core::str::from_utf8(&out).is_ok());
+        let mut line = Line::new();
+        write!(line, "{}Z", "a".repeat(LINE_MAX)).unwrap();
+        assert!(!line.finish().contains(&b'Z'), "nothing after the cut");
         let mut short = Line::new();
         write!(short, "hi").unwrap();
         assert_eq!(short.finish(), b"hi\n");

@@ -68,8 +68,8 @@ pub struct Supervisor {
     /// deadline to whoever asked (the engine's timeout), with no SIGKILL of ours.
     pub stop_grace: Option<Duration>,
     /// From the stop signal to the rest (the command exited by itself, or waitall's
-    /// timeout ran out) to SIGKILL of everything left.
-    pub grace: Duration,
+    /// timeout ran out) to SIGKILL of everything left; None: no deadline (`--grace 0`).
+    pub grace: Option<Duration>,
     /// How long a stop signal is held before it is forwarded (`--stop-delay`).
     pub stop_delay: Duration,
     pub pdeathsig: Option<i32>,
@@ -90,7 +90,7 @@ impl Default for Supervisor {
             after: AfterCommand::Leave,
             stop_signals_shut_down: false,
             stop_grace: None,
-            grace: Duration::ZERO,
+            grace: None,
             stop_delay: Duration::ZERO,
             pdeathsig: None,
             warn_on_reap: false,
@@ -185,6 +185,7 @@ impl Supervisor {
             phase: Phase::Running,
             stopped,
             batch: 0,
+            stop_forwarded: None,
         };
         if let Some(status) = parent_already_died.and_then(|signal| run.on_signal(signal)) {
             return Ok(status);
@@ -212,6 +213,9 @@ struct Run<'a> {
     stopped: Vec<Stopped>,
     /// Which forward of a stop signal the newest entries in `stopped` came from.
     batch: u32,
+    /// A stop signal forwarded to the running command by an applet that does not shut
+    /// down on it (waitall): once the command exits, those left get it too.
+    stop_forwarded: Option<i32>,
 }
 
 impl Run<'_> {
@@ -262,7 +266,7 @@ impl Run<'_> {
             }
             Phase::Waiting { stop_at: Some(at) } if now >= at => {
                 let signal = self.sup.map.get(signals::TERM).unwrap_or(signals::TERM);
-                self.begin_stop(signal, Some(self.sup.grace));
+                self.begin_stop(signal, self.sup.grace);
             }
             Phase::Stopping { kill: Some(kill), .. } if now >= kill.at => {
                 self.phase = Phase::Killing;
@@ -318,10 +322,19 @@ impl Run<'_> {
         if !self.as_pid1 && !self.can_see_others() {
             // What it can reach without /proc: the command's group. The rest is left to
             // the parent rather than waited for blindly.
+            if matches!(self.phase, Phase::Stopping { .. } | Phase::Killing) {
+                // Its group had the stop signal already.
+                warn!(
+                    "command (pid {pid}) {what} while other processes still run; no usable /proc to find them: the rest left to the parent"
+                );
+                return;
+            }
+            let signal = self.sup.map.get(signals::TERM).unwrap_or(signals::TERM);
             warn!(
-                "command (pid {pid}) {what} while other processes still run; no usable /proc to find them: SIGTERM to its process group, the rest left to the parent"
+                "command (pid {pid}) {what} while other processes still run; no usable /proc to find them: {} to its process group, the rest left to the parent",
+                signals::name(signal)
             );
-            self.stop_rest(signals::TERM);
+            self.stop_rest(signal);
             return;
         }
         match self.phase {
@@ -333,16 +346,41 @@ impl Run<'_> {
                 self.stop_rest(signal);
             }
             Phase::Killing => info!("command (pid {pid}) {what}; ending the processes left"),
-            Phase::Running | Phase::Delaying { .. } | Phase::Waiting { .. } => {
+            Phase::Delaying { signal, .. } => {
+                // The held stop signal goes out now, and the stop is still the one asked
+                // from outside: no deadline of ours unless --grace.
+                info!(
+                    "command (pid {pid}) {what} during the stop delay; {} to the processes left",
+                    signals::name(signal)
+                );
+                self.begin_stop(signal, self.sup.stop_grace);
+            }
+            Phase::Running | Phase::Waiting { .. } if self.stop_forwarded.is_some() => {
+                // waitall stopped from outside: those left get the stop signal once, and
+                // whoever asked for the stop owns the deadline.
+                let signal = self.stop_forwarded.unwrap_or(signals::TERM);
+                info!(
+                    "command (pid {pid}) {what}; {} to the processes left that did not have it",
+                    signals::name(signal)
+                );
+                self.begin_stop(signal, self.sup.stop_grace);
+            }
+            Phase::Running | Phase::Waiting { .. } => {
                 let signal = self.sup.map.get(signals::TERM).unwrap_or(signals::TERM);
                 match stop_after {
                     Some(d) if d.is_zero() => {
-                        warn!(
-                            "command (pid {pid}) {what} while other processes still run; sending them {}, SIGKILL after {}",
-                            signals::name(signal),
-                            duration::show(self.sup.grace)
-                        );
-                        self.begin_stop(signal, Some(self.sup.grace));
+                        match self.sup.grace {
+                            Some(grace) => warn!(
+                                "command (pid {pid}) {what} while other processes still run; sending them {}, SIGKILL after {}",
+                                signals::name(signal),
+                                duration::show(grace)
+                            ),
+                            None => warn!(
+                                "command (pid {pid}) {what} while other processes still run; sending them {}",
+                                signals::name(signal)
+                            ),
+                        }
+                        self.begin_stop(signal, self.sup.grace);
                     }
                     Some(d) => {
                         warn!(
@@ -451,6 +489,14 @@ impl Run<'_> {
                 info!("{} received again: forwarding it now", signals::name(received));
                 self.begin_stop(signal, self.sup.stop_grace);
             }
+            Phase::Stopping { .. } if self.command.is_some() => {
+                // The command's group had it; only members that did not (forked since) get it.
+                debug!(
+                    "{} received during the shutdown: to those that did not have it",
+                    signals::name(received)
+                );
+                self.stop_group_rest(signal);
+            }
             Phase::Stopping { .. } => {
                 // Only processes that have not had the stop signal get it.
                 debug!(
@@ -495,6 +541,7 @@ impl Run<'_> {
         let recording = is_stop && self.records_stops();
         if recording {
             self.record_command_targets(command);
+            self.stop_forwarded = Some(sig);
         }
         let result = match self.sup.forward {
             Forward::Child => sys::kill(command, sig),
@@ -518,7 +565,7 @@ impl Run<'_> {
             debug!("forwarding {} failed: {}", signals::name(sig), sys::strerror(err));
         }
         if recording {
-            self.forget_those_who_left(command);
+            self.after_stop_forward(command);
         }
         result
     }
@@ -540,20 +587,43 @@ impl Run<'_> {
     }
 
     /// After the kill: who was in the group before it but is not now (a `setsid` midway)
-    /// may have missed it, so it is not counted as having had it.
-    fn forget_those_who_left(&mut self, command: Pid) {
-        if self.sup.forward != Forward::Group || !self.can_see_others() {
+    /// may have missed it, so it is not counted as having had it; who had it but is
+    /// stopped is continued, to act on it.
+    fn after_stop_forward(&mut self, command: Pid) {
+        if !self.can_see_others() {
             return;
         }
-        let batch = self.batch;
+        let (batch, group) = (self.batch, self.sup.forward == Forward::Group);
         let mut stopped = core::mem::take(&mut self.stopped);
         let _ = proc::for_each(|p| {
-            if p.pid != command
-                && p.pgrp != command
-                && let Ok(at) = stopped.binary_search_by_key(&(p.pid, p.start_time), Stopped::key)
-                && stopped.get(at).is_some_and(|e| e.batch == batch)
-            {
+            let Ok(at) = stopped.binary_search_by_key(&(p.pid, p.start_time), Stopped::key) else { return };
+            if stopped.get(at).is_none_or(|e| e.batch != batch) {
+                return;
+            }
+            if group && p.pid != command && p.pgrp != command {
                 stopped.remove(at);
+            } else if p.state == b'T' {
+                let _ = pidfd::signal_seen(p, signals::CONT);
+            }
+        });
+        self.stopped = stopped;
+    }
+
+    /// A second stop while the command runs: only its group's members that did not have
+    /// the first (forked since).
+    fn stop_group_rest(&mut self, signal: i32) {
+        let Some(group) = self.command_group else { return };
+        if !self.can_see_others() {
+            return;
+        }
+        let mut stopped = core::mem::take(&mut self.stopped);
+        let _ = proc::for_each(|p| {
+            if p.state != b'Z'
+                && (p.pid == group || p.pgrp == group)
+                && !had_it(&stopped, p)
+                && pidfd::signal_seen(p, signal).is_ok()
+            {
+                note(&mut stopped, p, 0);
             }
         });
         self.stopped = stopped;
@@ -578,21 +648,33 @@ impl Run<'_> {
         }
         let mut stopped = core::mem::take(&mut self.stopped);
         let (own_pid, as_pid1) = (self.own_pid, self.as_pid1);
+        let mut failed = 0usize;
         let _ = proc::for_each(|p| {
-            if p.pid == own_pid || p.state == b'Z' || had_it(&stopped, p) {
+            if p.pid == own_pid || p.state == b'Z' {
                 return;
             }
             if !as_pid1 && !proc::descends_from(p, own_pid) {
                 return;
             }
-            if pidfd::signal_seen(p, signal).is_ok() {
-                debug!("{} to pid {} ({})", signals::name(signal), p.pid, shown(&p.name));
-                if p.state == b'T' {
-                    let _ = pidfd::signal_seen(p, signals::CONT);
+            let had = had_it(&stopped, p);
+            if !had {
+                match pidfd::signal_seen(p, signal) {
+                    Ok(()) => {
+                        debug!("{} to pid {} ({})", signals::name(signal), p.pid, shown(&p.name));
+                        note(&mut stopped, p, 0);
+                    }
+                    // Gone since it was listed.
+                    Err(libc::ESRCH) => {}
+                    Err(_) => failed += 1,
                 }
             }
-            note(&mut stopped, p, 0);
+            if p.state == b'T' {
+                let _ = pidfd::signal_seen(p, signals::CONT);
+            }
         });
+        if failed > 0 {
+            warn!("could not send {} to {failed} processes (out of descriptors?)", signals::name(signal));
+        }
         self.stopped = stopped;
     }
 
@@ -668,8 +750,11 @@ impl Run<'_> {
         }
         if let Some(command) = self.command {
             let _ = sys::kill(command, signals::KILL);
+            let _ = sys::kill(-command, signals::KILL);
         }
-        if let Some(group) = self.command_group {
+        // Without /proc the command's group is all it knows; with /proc the walk above
+        // covered it (an emptied group's id may belong to someone else by now).
+        if let Some(group) = self.command_group.filter(|_| !listed) {
             let _ = sys::kill(-group, signals::KILL);
         }
         if self.as_pid1 {

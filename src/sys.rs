@@ -587,40 +587,61 @@ pub fn tcgetpgrp(fd: c_int) -> Result<Pid, Errno> {
 
 /// Calls `each` with every numeric entry of a directory (the pids in /proc), reading it
 /// with getdents64 into a buffer on the stack: no allocation, whatever the entry count.
+/// The directory is read a bufferful at a time and closed while `each` runs, so that at a
+/// descriptor limit `each` still has the descriptor it may need (a pidfd, a stat file).
 pub fn for_each_numeric_entry(path: &CStr, mut each: impl FnMut(Pid)) -> Result<(), Errno> {
-    // SAFETY: path is NUL-terminated; the flags ask for nothing unusual.
-    let fd =
-        check(unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) })?;
-    let mut buf = [0u8; 4096];
-    let result = loop {
+    let mut offset: i64 = 0;
+    loop {
+        // SAFETY: path is NUL-terminated; the flags ask for nothing unusual.
+        let fd = check(unsafe {
+            libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC)
+        })?;
+        // SAFETY: lseek on a descriptor we own; a directory's offset is the cookie getdents gave.
+        if offset != 0 && unsafe { libc::lseek(fd, offset, libc::SEEK_SET) } < 0 {
+            let err = errno();
+            close(fd);
+            return Err(err);
+        }
+        let mut buf = [0u8; 4096];
         // SAFETY: buf is writable for its length; the kernel writes whole linux_dirent64
         // records into it.
         let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
+        let err = errno();
+        close(fd);
         if n < 0 {
-            break Err(errno());
+            return Err(err);
         }
         if n == 0 {
-            break Ok(());
+            return Ok(());
         }
         // linux_dirent64: ino (8), off (8), reclen (2), type (1), then the name.
+        let mut batch = [0 as Pid; 256];
+        let mut count = 0usize;
         let mut at = 0usize;
         let end = (n as usize).min(buf.len());
         while at + 19 < end {
-            let reclen =
-                buf.get(at + 16..at + 18).map_or(0, |b| usize::from(u16::from_ne_bytes([b[0], b[1]])));
+            let field = |from: usize| buf.get(from..from + 8).and_then(|b| <[u8; 8]>::try_from(b).ok());
+            let reclen = buf
+                .get(at + 16..at + 18)
+                .and_then(|b| <[u8; 2]>::try_from(b).ok())
+                .map_or(0, u16::from_ne_bytes);
+            let Some(next) = field(at + 8).map(i64::from_ne_bytes) else { break };
             if reclen == 0 {
                 break;
             }
-            let name = buf.get(at + 19..(at + reclen).min(end)).unwrap_or_default();
+            let name = buf.get(at + 19..(at + usize::from(reclen)).min(end)).unwrap_or_default();
             let name = name.get(..memchr::memchr(0, name).unwrap_or(name.len())).unwrap_or_default();
-            if let Some(pid) = parse_decimal(name) {
-                each(pid);
+            if let (Some(pid), Some(slot)) = (parse_decimal(name), batch.get_mut(count)) {
+                *slot = pid;
+                count += 1;
             }
-            at += reclen;
+            offset = next;
+            at += usize::from(reclen);
         }
-    };
-    close(fd);
-    result
+        for &pid in batch.get(..count).unwrap_or_default() {
+            each(pid);
+        }
+    }
 }
 
 /// Reads a small file (one under /proc) into `buf`; returns the length read.

@@ -151,3 +151,115 @@ fn a_mapped_interrupt_stops_python_started_with_sigint_ignored() {
     let out = run.wait();
     assert!(out.code == 130 || out.stderr.contains("KeyboardInterrupt"), "{out:?}");
 }
+
+// Found by a hostile review of the stop-once core; each failed on it first.
+
+#[test]
+fn second_stop_while_the_command_still_runs_is_not_sent_again() {
+    require_namespaces!();
+    // The command takes 2 s to stop; a second TERM from outside arrives meanwhile.
+    let script = format!("{} & trap 'sleep 2; exit 0' TERM; wait", counter("worker", "2", ""));
+    let mut run = applet("init").args(["--", "sh", "-c", &script]).start();
+    run.expect_line("worker ready");
+    run.signal(libc::SIGTERM);
+    std::thread::sleep(Duration::from_millis(500));
+    run.signal(libc::SIGTERM);
+    run.expect_line("worker: ");
+    let seen = run.seen().to_vec();
+    run.wait();
+    assert!(seen.iter().any(|l| l == "worker: TERM=1 INT=0 QUIT=0 HUP=0"), "{seen:?}");
+}
+
+#[test]
+fn the_sweep_reaches_a_detached_process_at_a_low_descriptor_limit() {
+    require_namespaces!();
+    // The command exits by itself and leaves a detached shell that stops on TERM. With five
+    // descriptors, init still has room for its own files; the detached shell must get the
+    // TERM (not only the grace's SIGKILL).
+    let script = r#"setsid sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' & sleep 0.5; exit 0"#;
+    let out = wrapped(
+        applet("init").args(["-vv", "--grace", "2s", "--", "sh", "-c", script]),
+        &["prlimit", "--nofile=5:5", "--"],
+    )
+    .run();
+    out.code(0).stderr_lacks("killed by SIGKILL");
+}
+
+#[test]
+fn a_stop_held_by_the_delay_keeps_its_signal_and_no_deadline_of_ours_when_the_command_exits() {
+    require_namespaces!();
+    // INT held by --stop-delay; the command then exits (USR1). The detached worker must get
+    // the held INT, and no SIGKILL of init's own (stopped from outside, no --grace).
+    let script = format!("{} & trap 'exit 0' USR1; wait", counter("detached", "11", "--setsid"));
+    let mut run = applet("init")
+        .args(["--stop-delay", "60s", "--", "sh", "-c", &script])
+        .ceiling(Duration::from_secs(40))
+        .start();
+    run.expect_line("detached ready");
+    run.signal(libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(300));
+    run.signal(libc::SIGUSR1);
+    let out = run.wait();
+    out.stdout_has("detached: TERM=0 INT=1").stderr_lacks("SIGKILL");
+}
+
+#[test]
+fn a_stopped_member_of_the_group_is_continued_to_handle_the_stop_signal() {
+    require_namespaces!();
+    let script =
+        format!("{} & sleep 0.5; kill -STOP $!; trap 'exit 0' TERM; wait", counter("worker", "0", ""));
+    let mut run = applet("init").args(["--", "sh", "-c", &script]).ceiling(Duration::from_secs(20)).start();
+    run.expect_line("worker ready");
+    std::thread::sleep(Duration::from_millis(1000));
+    run.signal(libc::SIGTERM);
+    run.expect_line("worker: TERM=1");
+    run.wait().code(0);
+}
+
+#[test]
+fn waitall_stopped_from_outside_gives_those_left_the_stop_signal_once() {
+    require_namespaces!();
+    let script = format!("{} & trap 'exit 0' TERM; wait", counter("detached", "1", "--setsid"));
+    let mut run =
+        applet("waitall").args(["--", "sh", "-c", &script]).ceiling(Duration::from_secs(30)).start();
+    run.expect_line("detached ready");
+    run.signal(libc::SIGTERM);
+    run.expect_line("detached: TERM=1 INT=0 QUIT=0 HUP=0");
+    run.wait().code(0);
+}
+
+#[test]
+fn a_grace_of_zero_means_no_deadline_not_an_immediate_sigkill() {
+    require_namespaces!();
+    let script = format!("{} & trap 'exit 0' TERM; wait", counter("worker", "1", ""));
+    for cmd in [applet("init").args(["--grace", "0"]), applet("init").env("INITBOX_GRACE", "0")] {
+        let mut run = cmd.args(["--", "sh", "-c", &script]).start();
+        run.expect_line("worker ready");
+        run.signal(libc::SIGTERM);
+        run.expect_line("worker: TERM=1 INT=0 QUIT=0 HUP=0");
+        run.wait().code(0).stderr_lacks("SIGKILL");
+    }
+}
+
+#[test]
+fn without_proc_and_not_pid1_the_mapped_stop_signal_goes_once() {
+    require_namespaces!();
+    let script = format!("{} & trap 'exit 0' TERM QUIT; wait", counter("worker", "1", ""));
+    let cmd = applet("init").args(["--map", "TERM:QUIT", "--", "sh", "-c", &script]);
+    // PID 1 is a shell that outlives init by a few seconds, so the worker can finish.
+    let wrapper = [
+        "sh",
+        "-c",
+        r#""$0" "$@"; sleep 3"#,
+        "unshare",
+        "--mount",
+        "sh",
+        "-c",
+        r#"umount -l /proc && exec "$0" "$@""#,
+    ];
+    let mut run = wrapped(cmd, &wrapper).ceiling(Duration::from_secs(30)).start();
+    run.expect_line("worker ready");
+    run.signal(libc::SIGTERM);
+    run.expect_line("worker: TERM=0 INT=0 QUIT=1 HUP=0");
+    run.wait();
+}
