@@ -24,5 +24,27 @@ fn main() {
     // own objects and may ask libc for what the crate itself did not (bcmp, memcmp).
     if std::env::var("CARGO_CFG_TARGET_ENV").as_deref() == Ok("musl") {
         println!("cargo:rustc-link-arg-bins=-lc");
+        drop_unwind_tables();
+    }
+}
+
+/// Nothing in initbox unwinds (panic = "abort"; C code does not throw), yet core, alloc and
+/// libc.a bring their unwind tables: 16 KB of the 160 KiB budget. A linker script fragment
+/// discards them (but for the C start files' own, which refer to theirs).
+fn drop_unwind_tables() {
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
+    let script = out.join("no-unwind-tables.ld");
+    let text = "SECTIONS { /DISCARD/ : { EXCLUDE_FILE(*crtbegin*.o *crtend*.o) *(.eh_frame) } }\nINSERT AFTER .text;\n";
+    if std::fs::write(&script, text).is_err() {
+        return;
+    }
+    // x86_64 links through cc (gcc); aarch64 through rust-lld directly (see .cargo/config.toml).
+    if std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("x86_64") {
+        println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
+        println!("cargo:rustc-link-arg-bins=-Wl,--no-eh-frame-hdr");
+    } else {
+        println!("cargo:rustc-link-arg-bins=-T");
+        println!("cargo:rustc-link-arg-bins={}", script.display());
+        println!("cargo:rustc-link-arg-bins=--no-eh-frame-hdr");
     }
 }
