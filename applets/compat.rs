@@ -4,7 +4,7 @@
 //! and messages), help, version, log and error lines byte for byte, exit statuses, which
 //! signals go where. Measured by the originals' own test suites (tests/conformance/run.py).
 //! initbox's one addition: as PID 1, what is left when the command exits gets SIGTERM and a
-//! grace period (INITBOX_GRACE, default 8s) before SIGKILL, where the originals exit with
+//! grace period (INITBOX_GRACE, as init's --grace) before SIGKILL, where the originals exit with
 //! their child and the kernel SIGKILLs the rest. Not PID 1, what is left is left alone.
 
 use crate::cli::ChildEnv;
