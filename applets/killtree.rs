@@ -52,6 +52,46 @@ fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
     if parsed.operands.is_empty() {
         return Err(usage(String::from("no PID given (see --help)")));
     }
+    let listing = parsed.count("list") > 0;
+    if listing {
+        // Checked first: once descriptors are opened, one of them would take number 1.
+        sys::fd_open(1).map_err(write_error)?;
+    }
+    pidfd::use_all_descriptors();
+    check_proc()?;
+    let own_pid = sys::getpid();
+    let (roots, failed) = pidfd::hold_operands(&parsed.operands, own_pid, USAGE_ERROR)?;
+    if listing {
+        list(&roots)?;
+    } else if !roots.is_empty() {
+        let root_pids: Vec<Pid> = roots.iter().map(Held::pid).collect();
+        let is_target = |m: &Held| !(children_only && root_pids.contains(&m.pid()));
+        let interrupts = tree::Interrupts::block();
+        let frozen = tree::freeze(roots, own_pid, &interrupts).map_err(halt_error)?;
+        // Children before their parents, each signalled then continued (see continue_all).
+        for member in frozen.iter().rev() {
+            if is_target(member) {
+                let _ = member.signal(sig);
+            }
+            let _ = member.signal(signals::CONT);
+        }
+        drop(interrupts);
+        if let Some(grace) = grace {
+            let targets: Vec<Held> = frozen.into_iter().filter(|m| is_target(m)).collect();
+            end_survivors(targets, grace, own_pid, &root_pids, children_only)?;
+        }
+    }
+    Ok(if failed { FAILED } else { 0 })
+}
+
+/// /proc must show our own PID namespace, and a descriptor must be free to read it.
+fn check_proc() -> Result<()> {
+    if let Err(err @ (libc::EMFILE | libc::ENFILE)) = sys::read_file(c"/proc/self/stat") {
+        return Err(Error::new(
+            FAILED,
+            format!("cannot read /proc: no file descriptor free ({}; raise ulimit -n)", sys::strerror(err)),
+        ));
+    }
     if !proc::is_ours() {
         // A /proc of another PID namespace would name other processes than ours.
         return Err(Error::new(
@@ -59,27 +99,24 @@ fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
             "cannot use /proc: it is not mounted or shows another PID namespace (mount -t proc proc /proc)",
         ));
     }
-    let own_pid = sys::getpid();
-    let (roots, failed) = pidfd::hold_operands(&parsed.operands, own_pid, USAGE_ERROR)?;
-    if parsed.count("list") > 0 {
-        list(&roots)?;
-    } else if !roots.is_empty() {
-        let root_pids: Vec<Pid> = roots.iter().map(Held::pid).collect();
-        let frozen = tree::freeze(roots, own_pid).map_err(proc_error)?;
-        debug!("froze {} processes", frozen.len());
-        let is_target = |m: &Held| !(children_only && root_pids.contains(&m.pid()));
-        for member in frozen.iter().filter(|m| is_target(m)) {
-            let _ = member.signal(sig);
-        }
-        for member in &frozen {
-            let _ = member.signal(signals::CONT);
-        }
-        if let Some(grace) = grace {
-            let targets: Vec<Held> = frozen.into_iter().filter(|m| is_target(m)).collect();
-            end_survivors(targets, grace, own_pid, &root_pids, children_only)?;
-        }
+    Ok(())
+}
+
+fn halt_error(halt: tree::Halt) -> Error {
+    match halt {
+        tree::Halt::Interrupted(sig) => Error::new(
+            128 + sig,
+            format!(
+                "interrupted by {} while freezing the tree: continued it, signalled nothing",
+                signals::name(sig)
+            ),
+        ),
+        tree::Halt::Failed(err) => proc_error(err),
     }
-    Ok(if failed { FAILED } else { 0 })
+}
+
+fn write_error(err: sys::Errno) -> Error {
+    Error::new(FAILED, format!("cannot write: {}", sys::strerror(err)))
 }
 
 /// After the signal: wait up to `grace` for the tree, then SIGKILL what is left, including
@@ -96,11 +133,13 @@ fn end_survivors(
         return Ok(());
     }
     // Freeze again from every member still held: that also catches their new children.
-    let survivors = tree::freeze(targets, own_pid).map_err(proc_error)?;
+    let interrupts = tree::Interrupts::block();
+    let survivors = tree::freeze(targets, own_pid, &interrupts).map_err(halt_error)?;
     let mut killed = Vec::new();
+    let mut spared = Vec::new();
     for member in survivors {
-        let spared = children_only && roots.contains(&member.pid());
-        if !spared && member.signal(signals::KILL).is_ok() {
+        let spare = children_only && roots.contains(&member.pid());
+        if !spare && member.signal(signals::KILL).is_ok() {
             warn!(
                 "grace period ({}) over: SIGKILL to pid {} ({})",
                 duration::show(grace),
@@ -109,9 +148,11 @@ fn end_survivors(
             );
             killed.push(member);
         } else {
-            let _ = member.signal(signals::CONT);
+            spared.push(member);
         }
     }
+    tree::continue_all(&spared);
+    drop(interrupts);
     pidfd::wait_exited(&killed, None).map_err(wait_error)?;
     Ok(())
 }
@@ -121,10 +162,16 @@ fn list(roots: &[Held]) -> Result<()> {
     let mut by_parent: Vec<&proc::ProcStat> = table.iter().collect();
     by_parent.sort_unstable_by_key(|p| p.ppid);
     let mut out = String::from("PID\tPPID\tNAME\n");
+    // Against a parentage cycle in a torn read of /proc: each process once.
+    let mut printed: Vec<Pid> = Vec::new();
     for root in roots {
         // Depth-first, so each process is printed under its parent, indented one level.
         let mut stack: Vec<(&proc::ProcStat, usize)> = alloc::vec![(&root.stat, 0)];
         while let Some((stat, depth)) = stack.pop() {
+            match printed.binary_search(&stat.pid) {
+                Ok(_) => continue,
+                Err(at) => printed.insert(at, stat.pid),
+            }
             out.push_str(&format!(
                 "{}\t{}\t{:indent$}{}\n",
                 stat.pid,
@@ -138,10 +185,14 @@ fn list(roots: &[Held]) -> Result<()> {
             stack.extend(kids);
         }
     }
-    sys::write_all(1, out.as_bytes())
-        .map_err(|err| Error::new(FAILED, format!("cannot write: {}", sys::strerror(err))))
+    sys::write_all(1, out.as_bytes()).map_err(write_error)
 }
 
 fn proc_error(err: sys::Errno) -> Error {
-    Error::new(FAILED, format!("cannot read the process table in /proc: {}", sys::strerror(err)))
+    let hint = if matches!(err, libc::EMFILE | libc::ENFILE) {
+        " (no file descriptor free: raise ulimit -n)"
+    } else {
+        ""
+    };
+    Error::new(FAILED, format!("cannot read the process table in /proc: {}{hint}", sys::strerror(err)))
 }

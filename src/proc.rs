@@ -69,13 +69,18 @@ pub fn is_ours() -> bool {
 
 /// Every process below `roots` by parentage, parents before children. Parentage, not the
 /// process group or session, so members that called setsid or setpgid are included.
+/// Each pid once: a read of /proc torn by exits and pid reuse can show a parentage cycle.
 pub fn descendants(table: &[ProcStat], roots: &[Pid]) -> Vec<ProcStat> {
     let mut by_parent: Vec<&ProcStat> = table.iter().filter(|p| !roots.contains(&p.pid)).collect();
     by_parent.sort_unstable_by_key(|p| p.ppid);
+    let mut visited: Vec<Pid> = roots.to_vec();
+    visited.sort_unstable();
     let mut found: Vec<ProcStat> = Vec::new();
     let mut parents = roots.to_vec();
     while let Some(parent) = parents.pop() {
         for p in children(&by_parent, parent) {
+            let Err(at) = visited.binary_search(&p.pid) else { continue };
+            visited.insert(at, p.pid);
             parents.push(p.pid);
             found.push(p.clone());
         }
@@ -111,5 +116,19 @@ mod tests {
         let mut below: Vec<Pid> = descendants(&table, &[10]).iter().map(|s| s.pid).collect();
         below.sort();
         assert_eq!(below, [11, 12, 13]);
+    }
+
+    #[test]
+    fn descendants_end_on_a_parentage_cycle() {
+        // A torn read: pid 5 seen twice, once as a child of its own child.
+        let p = |pid, ppid| ProcStat { pid, name: Vec::new(), state: b'S', ppid, pgrp: pid, start_time: 0 };
+        let table = [p(5, 1), p(6, 5), p(5, 6), p(7, 6)];
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(descendants(&table, &[1]).iter().map(|s| s.pid).collect::<Vec<Pid>>());
+        });
+        let mut below = rx.recv_timeout(std::time::Duration::from_millis(200)).expect("descendants ended");
+        below.sort();
+        assert_eq!(below, [5, 6, 7]);
     }
 }

@@ -17,7 +17,9 @@ const NAMES: [&str; 32] = [
 pub const RTMIN: i32 = 34;
 pub const RTMAX: i32 = 64;
 
+pub const HUP: i32 = 1;
 pub const INT: i32 = 2;
+pub const QUIT: i32 = 3;
 pub const KILL: i32 = 9;
 pub const PIPE: i32 = 13;
 pub const TERM: i32 = 15;
@@ -80,9 +82,8 @@ pub fn supervised() -> SigBits {
 
 /// Blocks `set`, returning the mask to give back to a child.
 pub fn block(set: SigBits) -> Result<SigBits, Errno> {
-    let old = sys::set_signal_mask(SigBits(0))?;
-    sys::set_signal_mask(SigBits(old.0 | set.0))?;
-    Ok(old)
+    // One SIG_BLOCK call: no window in which a signal could take its default action.
+    sys::block_signals(set)
 }
 
 static SIGPIPE_WAS_IGNORED: AtomicBool = AtomicBool::new(false);
