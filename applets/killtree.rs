@@ -86,11 +86,8 @@ fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
 
 /// /proc must show our own PID namespace, and a descriptor must be free to read it.
 fn check_proc() -> Result<()> {
-    if let Err(err @ (libc::EMFILE | libc::ENFILE)) = sys::read_file(c"/proc/self/stat") {
-        return Err(Error::new(
-            FAILED,
-            format!("cannot read /proc: no file descriptor free ({}; raise ulimit -n)", sys::strerror(err)),
-        ));
+    if let Err(libc::EMFILE | libc::ENFILE) = sys::read_file(c"/proc/self/stat") {
+        return Err(Error::new(FAILED, "cannot read /proc: no file descriptor free (ulimit -n is too low)"));
     }
     if !proc::is_ours() {
         // A /proc of another PID namespace would name other processes than ours.

@@ -174,7 +174,7 @@ impl Tree {
             let end = self.members.len();
             // First see who has stopped, then read their children: in that order, a
             // child forked just before the stop is in the list.
-            let mut ready: Vec<(usize, u32)> = Vec::new();
+            let mut ready: Vec<(usize, u32, bool)> = Vec::new();
             let mut changed = false;
             for i in first_open..end {
                 let (Some(stage), Some(member)) = (self.stages.get(i).copied(), self.members.get(i)) else {
@@ -186,11 +186,14 @@ impl Tree {
                     _ => self.retry(|| pidfd::read_stat(pid)).map_err(Halt::Failed)?,
                 };
                 match (stage, now) {
-                    (Stage::Unstoppable, Some((_, threads))) => ready.push((i, threads)),
+                    (Stage::Unstoppable, Some((_, threads))) => ready.push((i, threads, false)),
                     (_, Some((s, threads))) if s.start_time == start_time || start_time == 0 => match s.state
                     {
-                        b'T' | b't' => ready.push((i, threads)),
+                        b'T' | b't' => ready.push((i, threads, true)),
                         b'Z' | b'X' => self.done(i, &mut changed),
+                        // Uninterruptible: it may never stop (a parent inside vfork() waits
+                        // for its child), so its children are frozen meanwhile.
+                        b'D' => ready.push((i, threads, false)),
                         _ => {}
                     },
                     // Gone, or its pid is someone else's now: its children went elsewhere.
@@ -205,9 +208,9 @@ impl Tree {
                 table
             };
             let by_parent: Vec<&ProcStat> = table.iter().collect();
-            for (i, threads) in ready {
+            for (i, threads, stopped) in ready {
                 self.adopt_children(i, threads, &by_parent).map_err(Halt::Failed)?;
-                if self.stages.get(i) == Some(&Stage::Stopping) {
+                if stopped && self.stages.get(i) == Some(&Stage::Stopping) {
                     self.done(i, &mut changed);
                 }
             }
