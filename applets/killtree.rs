@@ -15,10 +15,13 @@ Usage: killtree [OPTIONS] PID...
 
 Signals each PID and all its descendants, found by parentage (so processes
 that called setsid or setpgid are included). The tree is frozen first
-(SIGSTOP, top-down, rescanned until no new process appears), then signalled,
-then continued so its members can handle the signal. Every member is held
-by a pidfd from the moment it is found: a recycled pid is never signalled.
-killtree never signals itself.
+(SIGSTOP, top-down, each member's children read once it is stopped), then
+each member, children before parents, is signalled and continued so it can
+handle the signal. Every member is held by a pidfd (past the descriptor
+limit, or without pidfds: by pid and start time) from the moment it is
+found: a recycled pid is never signalled. killtree never signals itself.
+Interrupted (INT, TERM, HUP, QUIT) while freezing, it continues the tree
+and exits 128+N.
 
 Options (each also as an environment variable INITBOX_<OPTION>):
   -s, --signal SIG   the signal to send (default TERM)
@@ -76,9 +79,13 @@ fn main(args: &[Vec<u8>], env: &Env) -> Result<i32> {
             let _ = member.signal(signals::CONT);
         }
         drop(interrupts);
-        if let Some(grace) = grace {
-            let targets: Vec<Held> = frozen.into_iter().filter(|m| is_target(m)).collect();
-            end_survivors(targets, grace, own_pid, &root_pids, children_only)?;
+        match grace {
+            Some(grace) => {
+                let targets: Vec<Held> = frozen.into_iter().filter(|m| is_target(m)).collect();
+                end_survivors(targets, grace, own_pid, &root_pids, children_only)?;
+            }
+            // killtree exits now: its pidfds close with it, without a system call each.
+            None => core::mem::forget(frozen),
         }
     }
     Ok(if failed { FAILED } else { 0 })
