@@ -111,6 +111,8 @@ struct Tree {
     /// Parents before children.
     members: Vec<Held>,
     stages: Vec<Stage>,
+    /// Whether the children of a member not yet stopped were read once already.
+    peeked: Vec<bool>,
     known: PidSet,
     spare: Pid,
     /// /proc/PID/task/TID/children exists (CONFIG_PROC_CHILDREN); without it each pass
@@ -125,8 +127,14 @@ pub fn freeze(roots: Vec<Held>, spare: Pid, interrupts: &Interrupts) -> Result<V
     let own = sys::getpid();
     let child_files =
         sys::read_file(&sys::c_string(alloc::format!("/proc/{own}/task/{own}/children").as_bytes())).is_ok();
-    let mut tree =
-        Tree { members: Vec::new(), stages: Vec::new(), known: PidSet::default(), spare, child_files };
+    let mut tree = Tree {
+        members: Vec::new(),
+        stages: Vec::new(),
+        peeked: Vec::new(),
+        known: PidSet::default(),
+        spare,
+        child_files,
+    };
     for root in roots {
         tree.add(root);
     }
@@ -163,6 +171,7 @@ impl Tree {
         };
         self.members.push(member);
         self.stages.push(stage);
+        self.peeked.push(false);
     }
 
     /// Passes until every member is stopped (or gone) with its children held; returns
@@ -194,6 +203,15 @@ impl Tree {
                         // Uninterruptible: it may never stop (a parent inside vfork() waits
                         // for its child), so its children are frozen meanwhile.
                         b'D' => ready.push((i, threads, false)),
+                        // Not stopped yet: its children are stopped now rather than a pass
+                        // later (on a busy machine each level of the tree would wait its
+                        // turn); read again once it is seen stopped.
+                        _ if !self.peeked.get(i).copied().unwrap_or(true) => {
+                            if let Some(peeked) = self.peeked.get_mut(i) {
+                                *peeked = true;
+                            }
+                            ready.push((i, threads, false));
+                        }
                         _ => {}
                     },
                     // Gone, or its pid is someone else's now: its children went elsewhere.
@@ -232,7 +250,9 @@ impl Tree {
                 );
                 return Ok(pass);
             }
-            let nap = if grew || changed { Duration::ZERO } else { STOP_POLL };
+            // New members were just sent SIGSTOP: the next pass looks at them at once (most
+            // of a large tree is stopped by then); otherwise let the stops land.
+            let nap = if grew { Duration::ZERO } else { STOP_POLL };
             if let Some(sig) = interrupts.take(nap) {
                 return Err(Halt::Interrupted(sig));
             }
