@@ -302,17 +302,24 @@ print(f"{time.perf_counter() - t0:.3f} {left} {len(pids)}")
 
 
 def large_killtree_rows(helper, rounds=3):
-    """killtree of a fan x fan tree against the floor, alternating, each in a fresh namespace."""
-    killtree = os.path.join(tempfile.mkdtemp(prefix="initbox-bench-"), "killtree")
-    os.symlink(INITBOX, killtree)
-    print("| processes | killtree (s) | floor: SIGKILL to the group (s) | ratio |")
-    print("|---|---|---|---|")
+    """killtree of a fan x fan tree against the floor, alternating, each in a fresh
+    namespace. KILLTREE_BASELINE=PATH adds a column for another build (say, main's)."""
+    links = {}
+    for name, binary in [("killtree", INITBOX), ("baseline", os.environ.get("KILLTREE_BASELINE"))]:
+        if binary:
+            links[name] = os.path.join(tempfile.mkdtemp(prefix="initbox-bench-"), "killtree")
+            os.symlink(binary, links[name])
+    base = " | baseline killtree (s)" if "baseline" in links else ""
+    print(f"| processes | killtree (s) | floor: SIGKILL to the group (s) | ratio{base} |")
+    print("|---" * (5 if base else 4) + "|")
     for fan in [100, 110]:
-        times = {"killtree": [], "floor": []}
+        times = {name: [] for name in links}
+        times["floor"] = []
         for _ in range(rounds):
             for method in times:
                 run = subprocess.run(
-                    NS + [INITBOX, "init", "-q", "--", "python3", "-c", LARGE_PROBE, helper, method, str(fan), killtree],
+                    NS + [INITBOX, "init", "-q", "--", "python3", "-c", LARGE_PROBE, helper,
+                          "floor" if method == "floor" else "killtree", str(fan), links.get(method, "")],
                     capture_output=True, text=True)
                 if run.returncode != 0:
                     sys.exit(f"{method}: {run.stderr}")
@@ -321,9 +328,11 @@ def large_killtree_rows(helper, rounds=3):
                     sys.exit(f"{method}: {out[1]} of {out[2]} processes left")
                 times[method].append(float(out[0]))
         kt, floor = median(times["killtree"]), median(times["floor"])
-        print(f"| {int(out[2]):,} | {kt:.2f} | {floor:.2f} | {kt / floor:.2f}x |", flush=True)
-        print(f"<!-- {fan}x{fan}: killtree {times['killtree']}, floor {times['floor']} -->", flush=True)
-    os.unlink(killtree)
+        extra = f" | {median(times['baseline']):.2f}" if base else ""
+        print(f"| {int(out[2]):,} | {kt:.2f} | {floor:.2f} | {kt / floor:.2f}x{extra} |", flush=True)
+        print(f"<!-- {fan}x{fan}: " + ", ".join(f"{k} {v}" for k, v in times.items()) + " -->", flush=True)
+    for link in links.values():
+        os.unlink(link)
 
 
 def table(title, row, lower_is_better=True, show_ratio=True):
