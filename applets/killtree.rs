@@ -15,10 +15,13 @@ Usage: killtree [OPTIONS] PID...
 
 Signals each PID and all its descendants, found by parentage (so processes
 that called setsid or setpgid are included). The tree is frozen first
-(SIGSTOP, top-down, rescanned until no new process appears), then signalled,
-then continued so its members can handle the signal. Every member is held
-by a pidfd from the moment it is found: a recycled pid is never signalled.
-killtree never signals itself.
+(SIGSTOP, top-down, each member's children read once it is stopped), then
+each member, children before parents, is signalled and continued so it can
+handle the signal. Every member is held by a pidfd (past the descriptor
+limit, or without pidfds: by pid and start time) from the moment it is
+found: a recycled pid is never signalled. killtree never signals itself.
+Interrupted (INT, TERM, HUP, QUIT) while freezing, it continues the tree
+and exits 128+N.
 
 Options (each also as an environment variable INITBOX_<OPTION>):
   -s, --signal SIG   the signal to send (default TERM)
@@ -32,7 +35,6 @@ Options (each also as an environment variable INITBOX_<OPTION>):
 Exit status: 0 done, 1 a PID did not exist (the others are still
 signalled) or /proc could not be read, 2 usage error.
 Shell pattern (terminate, join(60), kill):  killtree --grace 60s $pid
-Durations: 250ms, 1.5s, 1m30s, 2h; a bare number (0.5) is seconds.
 ";
 
 const OPTIONS: [Opt; 4] =
@@ -42,7 +44,7 @@ const USAGE_ERROR: i32 = 2;
 const FAILED: i32 = 1;
 
 fn main(args: Args, env: &Env) -> Result<i32> {
-    // Not a supervisor: Ctrl-C and TERM act on killtree as on any tool.
+    // Not a supervisor: Ctrl-C and TERM act on killtree as on any tool (but while frozen).
     signals::restore_start_mask();
     let parsed = cli::start("killtree", USAGE, &OPTIONS, args, env, USAGE_ERROR)?;
     let usage = |msg: String| Error::new(USAGE_ERROR, msg);
@@ -55,6 +57,47 @@ fn main(args: Args, env: &Env) -> Result<i32> {
     if parsed.operands.is_empty() {
         return Err(usage(String::from("no PID given (see --help)")));
     }
+    let listing = parsed.count("list") > 0;
+    if listing {
+        // Checked first: once descriptors are opened, one of them would take number 1.
+        sys::fd_open(1).map_err(write_error)?;
+    }
+    pidfd::use_all_descriptors();
+    check_proc()?;
+    let own_pid = sys::getpid();
+    let (roots, failed) = pidfd::hold_operands(parsed.operands.iter(), own_pid, USAGE_ERROR)?;
+    if listing {
+        list(&roots)?;
+    } else if !roots.is_empty() {
+        let root_pids: Vec<Pid> = roots.iter().map(Held::pid).collect();
+        let is_target = |m: &Held| !(children_only && root_pids.contains(&m.pid()));
+        let interrupts = tree::Interrupts::block();
+        let frozen = tree::freeze(roots, own_pid, &interrupts).map_err(halt_error)?;
+        // Children before their parents, each signalled then continued (see continue_all).
+        for member in frozen.iter().rev() {
+            if is_target(member) {
+                let _ = member.signal(sig);
+            }
+            let _ = member.signal(signals::CONT);
+        }
+        drop(interrupts);
+        match grace {
+            Some(grace) => {
+                let targets: Vec<Held> = frozen.into_iter().filter(|m| is_target(m)).collect();
+                end_survivors(targets, grace, own_pid, &root_pids, children_only)?;
+            }
+            // killtree exits now: its pidfds close with it, without a system call each.
+            None => core::mem::forget(frozen),
+        }
+    }
+    Ok(if failed { FAILED } else { 0 })
+}
+
+/// /proc must show our own PID namespace, and a descriptor must be free to read it.
+fn check_proc() -> Result<()> {
+    if let Err(libc::EMFILE | libc::ENFILE) = sys::read_file(c"/proc/self/stat") {
+        return Err(Error::new(FAILED, "cannot read /proc: no file descriptor free (ulimit -n is too low)"));
+    }
     if !proc::is_ours() {
         // A /proc of another PID namespace would name other processes than ours.
         return Err(Error::new(
@@ -62,27 +105,24 @@ fn main(args: Args, env: &Env) -> Result<i32> {
             "cannot use /proc: it is not mounted or shows another PID namespace (mount -t proc proc /proc)",
         ));
     }
-    let own_pid = sys::getpid();
-    let (roots, failed) = pidfd::hold_operands(parsed.operands.iter(), own_pid, USAGE_ERROR)?;
-    if parsed.count("list") > 0 {
-        list(&roots)?;
-    } else if !roots.is_empty() {
-        let root_pids: Vec<Pid> = roots.iter().map(Held::pid).collect();
-        let frozen = tree::freeze(roots, own_pid).map_err(proc_error)?;
-        debug!("froze {} processes", frozen.len());
-        let is_target = |m: &Held| !(children_only && root_pids.contains(&m.pid()));
-        for member in frozen.iter().filter(|m| is_target(m)) {
-            let _ = member.signal(sig);
-        }
-        for member in &frozen {
-            let _ = member.signal(signals::CONT);
-        }
-        if let Some(grace) = grace {
-            let targets: Vec<Held> = frozen.into_iter().filter(|m| is_target(m)).collect();
-            end_survivors(targets, grace, own_pid, &root_pids, children_only)?;
-        }
+    Ok(())
+}
+
+fn halt_error(halt: tree::Halt) -> Error {
+    match halt {
+        tree::Halt::Interrupted(sig) => Error::new(
+            128 + sig,
+            format!(
+                "interrupted by {} while freezing the tree: continued it, signalled nothing",
+                signals::name(sig)
+            ),
+        ),
+        tree::Halt::Failed(err) => proc_error(err),
     }
-    Ok(if failed { FAILED } else { 0 })
+}
+
+fn write_error(err: sys::Errno) -> Error {
+    Error::new(FAILED, format!("cannot write: {}", sys::strerror(err)))
 }
 
 /// After the signal: wait up to `grace` for the tree, then SIGKILL what is left, including
@@ -99,11 +139,13 @@ fn end_survivors(
         return Ok(());
     }
     // Freeze again from every member still held: that also catches their new children.
-    let survivors = tree::freeze(targets, own_pid).map_err(proc_error)?;
+    let interrupts = tree::Interrupts::block();
+    let survivors = tree::freeze(targets, own_pid, &interrupts).map_err(halt_error)?;
     let mut killed = Vec::new();
+    let mut spared = Vec::new();
     for member in survivors {
-        let spared = children_only && roots.contains(&member.pid());
-        if !spared && member.signal(signals::KILL).is_ok() {
+        let spare = children_only && roots.contains(&member.pid());
+        if !spare && member.signal(signals::KILL).is_ok() {
             warn!(
                 "grace period ({}) over: SIGKILL to pid {} ({})",
                 duration::show(grace),
@@ -112,9 +154,11 @@ fn end_survivors(
             );
             killed.push(member);
         } else {
-            let _ = member.signal(signals::CONT);
+            spared.push(member);
         }
     }
+    tree::continue_all(&spared);
+    drop(interrupts);
     pidfd::wait_exited(&killed, None).map_err(wait_error)?;
     Ok(())
 }
@@ -124,10 +168,16 @@ fn list(roots: &[Held]) -> Result<()> {
     let mut by_parent: Vec<&proc::ProcStat> = table.iter().collect();
     by_parent.sort_unstable_by_key(|p| p.ppid);
     let mut out = String::from("PID\tPPID\tNAME\n");
+    // Against a parentage cycle in a torn read of /proc: each process once.
+    let mut printed: Vec<Pid> = Vec::new();
     for root in roots {
         // Depth-first, so each process is printed under its parent, indented one level.
         let mut stack: Vec<(&proc::ProcStat, usize)> = alloc::vec![(&root.stat, 0)];
         while let Some((stat, depth)) = stack.pop() {
+            match printed.binary_search(&stat.pid) {
+                Ok(_) => continue,
+                Err(at) => printed.insert(at, stat.pid),
+            }
             out.push_str(&format!(
                 "{}\t{}\t{:indent$}{}\n",
                 stat.pid,
@@ -141,10 +191,14 @@ fn list(roots: &[Held]) -> Result<()> {
             stack.extend(kids);
         }
     }
-    sys::write_all(1, out.as_bytes())
-        .map_err(|err| Error::new(FAILED, format!("cannot write: {}", sys::strerror(err))))
+    sys::write_all(1, out.as_bytes()).map_err(write_error)
 }
 
 fn proc_error(err: sys::Errno) -> Error {
-    Error::new(FAILED, format!("cannot read the process table in /proc: {}", sys::strerror(err)))
+    let hint = if matches!(err, libc::EMFILE | libc::ENFILE) {
+        " (no file descriptor free: raise ulimit -n)"
+    } else {
+        ""
+    };
+    Error::new(FAILED, format!("cannot read the process table in /proc: {}{hint}", sys::strerror(err)))
 }

@@ -86,6 +86,8 @@ fn wait_for_pids(operands: Args, timeout: Option<Duration>) -> Result<i32> {
     if operands.is_empty() {
         return Err(Error::new(USAGE_ERROR, "-p needs at least one pid"));
     }
+    // Past the descriptor limit, the rest are held by pid and start time: all are waited for.
+    pidfd::use_all_descriptors();
     let (targets, missing) = pidfd::hold_operands(operands.iter(), sys::getpid(), USAGE_ERROR)?;
     let all_exited = pidfd::wait_exited(&targets, timeout)
         .map_err(|err| Error::new(1, format!("cannot wait for the pids: {}", sys::strerror(err))))?;

@@ -6,6 +6,8 @@ the same run, interleaved where it matters; results are medians, with ratios to 
 (these machines are noisy: absolute numbers move between runs, ratios hold better).
 
 Run:  sudo python3 benches/bench.py [--quick] > table.md
+      sudo python3 benches/bench.py --killtree-large   (killtree of 10,101 and 12,211
+      processes against the floor: SIGKILL to the tree's process group)
 Needs: root, gcc, util-linux, procps, strace, and the peers: apt-get install tini dumb-init catatonit
 """
 import os
@@ -258,6 +260,81 @@ def killtree_rows(helper):
     return rows
 
 
+LARGE_PROBE = r"""
+import os, select, signal, subprocess, sys, time, resource
+hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+helper, method, fan, killtree = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+tree = subprocess.Popen([helper, "fan", str(fan), str(fan)], stdout=subprocess.PIPE)
+root = int(tree.stdout.readline())
+want = 1 + fan + fan * fan
+def members():
+    found = []
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                with open(f"/proc/{p}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[2]) == root:
+                        found.append(int(p))
+            except OSError:
+                pass
+    return found
+while len(pids := members()) < want:
+    time.sleep(0.05)
+fds = [os.pidfd_open(p) for p in pids]
+time.sleep(0.5)
+t0 = time.perf_counter()
+if method == "killtree":
+    subprocess.run([killtree, str(root)])
+else:
+    os.killpg(root, signal.SIGKILL)
+poller = select.poll()
+for fd in fds:
+    poller.register(fd, select.POLLIN)
+left = len(fds)
+deadline = time.perf_counter() + 60
+while left and time.perf_counter() < deadline:
+    for fd, _ in poller.poll(100):
+        poller.unregister(fd)
+        left -= 1
+print(f"{time.perf_counter() - t0:.3f} {left} {len(pids)}")
+"""
+
+
+def large_killtree_rows(helper, rounds=3):
+    """killtree of a fan x fan tree against the floor, alternating, each in a fresh
+    namespace. KILLTREE_BASELINE=PATH adds a column for another build (say, main's)."""
+    links = {}
+    for name, binary in [("killtree", INITBOX), ("baseline", os.environ.get("KILLTREE_BASELINE"))]:
+        if binary:
+            links[name] = os.path.join(tempfile.mkdtemp(prefix="initbox-bench-"), "killtree")
+            os.symlink(binary, links[name])
+    base = " | baseline killtree (s)" if "baseline" in links else ""
+    print(f"| processes | killtree (s) | floor: SIGKILL to the group (s) | ratio{base} |")
+    print("|---" * (5 if base else 4) + "|")
+    for fan in [100, 110]:
+        times = {name: [] for name in links}
+        times["floor"] = []
+        for _ in range(rounds):
+            for method in times:
+                run = subprocess.run(
+                    NS + [INITBOX, "init", "-q", "--", "python3", "-c", LARGE_PROBE, helper,
+                          "floor" if method == "floor" else "killtree", str(fan), links.get(method, "")],
+                    capture_output=True, text=True)
+                if run.returncode != 0:
+                    sys.exit(f"{method}: {run.stderr}")
+                out = run.stdout.split()
+                if out[1] != "0":
+                    sys.exit(f"{method}: {out[1]} of {out[2]} processes left")
+                times[method].append(float(out[0]))
+        kt, floor = median(times["killtree"]), median(times["floor"])
+        extra = f" | {median(times['baseline']):.2f}" if base else ""
+        print(f"| {int(out[2]):,} | {kt:.2f} | {floor:.2f} | {kt / floor:.2f}x{extra} |", flush=True)
+        print(f"<!-- {fan}x{fan}: " + ", ".join(f"{k} {v}" for k, v in times.items()) + " -->", flush=True)
+    for link in links.values():
+        os.unlink(link)
+
+
 def table(title, row, lower_is_better=True, show_ratio=True):
     base = row["initbox init"][0]
     cells = []
@@ -273,6 +350,9 @@ def main():
     if os.geteuid() != 0:
         sys.exit("needs root (unshare --pid)")
     helper = build()
+    if "--killtree-large" in sys.argv:
+        large_killtree_rows(helper)
+        return
     print(f"<!-- {time.strftime('%Y-%m-%d %H:%M')} on {os.uname().release}, {os.cpu_count()} cores"
           f"{', quick' if QUICK else ''} -->")
     print("| measure | " + " | ".join(name for name, _ in PEERS) + " |")

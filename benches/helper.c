@@ -4,6 +4,8 @@
  *                    until PID 1 had reaped every one, and the CPU time PID 1 used (ns)
  *   exitstamp        print CLOCK_MONOTONIC ns, then exit 0
  *   tree N           build a tree of about N sleeping processes (fan-out 10), print its root
+ *   fan N M          a root in its own process group with N children of M children each,
+ *                    all sleeping (1 + N + N*M processes); print the root
  *   churn N          N times: leave an orphan to PID 1 that exits at once (soak test)
  */
 #define _GNU_SOURCE
@@ -118,6 +120,22 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "tree") && argc > 2) {
         pid_t root = fork();
         if (root == 0) { setpgid(0, 0); build_tree(atoi(argv[2])); }
+        say("%lld\n", root, 0);
+        for (;;) pause();
+    }
+    if (!strcmp(argv[1], "fan") && argc > 3) {
+        int n = atoi(argv[2]), m = atoi(argv[3]);
+        pid_t root = fork();
+        if (root == 0) {
+            setpgid(0, 0);
+            for (int i = 0; i < n; i++) {
+                if (fork() == 0) {
+                    for (int j = 0; j < m; j++) if (fork() == 0) for (;;) pause();
+                    for (;;) pause();
+                }
+            }
+            for (;;) pause();
+        }
         say("%lld\n", root, 0);
         for (;;) pause();
     }

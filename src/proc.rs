@@ -151,22 +151,6 @@ pub fn is_ours() -> bool {
         .is_some_and(|s| s.pid == sys::getpid())
 }
 
-/// Every process below `roots` by parentage, parents before children. Parentage, not the
-/// process group or session, so members that called setsid or setpgid are included.
-pub fn descendants(table: &[ProcStat], roots: &[Pid]) -> Vec<ProcStat> {
-    let mut by_parent: Vec<&ProcStat> = table.iter().filter(|p| !roots.contains(&p.pid)).collect();
-    by_parent.sort_unstable_by_key(|p| p.ppid);
-    let mut found: Vec<ProcStat> = Vec::new();
-    let mut parents = roots.to_vec();
-    while let Some(parent) = parents.pop() {
-        for p in children(&by_parent, parent) {
-            parents.push(p.pid);
-            found.push(*p);
-        }
-    }
-    found
-}
-
 /// The processes whose parent is `parent`, from a table sorted by parent.
 pub fn children<'a>(by_parent: &'a [&'a ProcStat], parent: Pid) -> impl Iterator<Item = &'a ProcStat> + 'a {
     let first = by_parent.partition_point(|p| p.ppid < parent);
@@ -186,15 +170,5 @@ mod tests {
         assert!(parse_stat(b"42 (x").is_none());
         assert!(parse_stat(b"42 (x) S 1").is_none());
         assert!(parse_stat(b"").is_none());
-    }
-
-    #[test]
-    fn descendants_follow_parentage() {
-        let p =
-            |pid, ppid| ProcStat { pid, name: Name::default(), state: b'S', ppid, pgrp: pid, start_time: 0 };
-        let table = [p(1, 0), p(10, 1), p(11, 10), p(12, 11), p(20, 1), p(13, 10)];
-        let mut below: Vec<Pid> = descendants(&table, &[10]).iter().map(|s| s.pid).collect();
-        below.sort();
-        assert_eq!(below, [11, 12, 13]);
     }
 }

@@ -18,6 +18,7 @@ pub const RTMAX: i32 = 64;
 
 pub const HUP: i32 = 1;
 pub const INT: i32 = 2;
+pub const QUIT: i32 = 3;
 pub const KILL: i32 = 9;
 pub const PIPE: i32 = 13;
 pub const TERM: i32 = 15;
@@ -99,6 +100,7 @@ pub fn restore_start_mask() {
 
 /// Blocks `set` in one atomic call, returning the mask before.
 pub fn block(set: SigBits) -> Result<SigBits, Errno> {
+    // One SIG_BLOCK call: no window in which a signal could take its default action.
     sys::block_signals(set)
 }
 

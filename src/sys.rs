@@ -837,6 +837,68 @@ pub fn relative_path(dir: &[u8], target: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Whether `sig` is ignored (SIG_IGN), asked without changing it.
+pub fn signal_ignored(sig: i32) -> bool {
+    // SAFETY: sigaction is plain data; zero is a valid bit pattern for it.
+    let mut old: libc::sigaction = unsafe { core::mem::zeroed() };
+    // SAFETY: a null new action only reads the current one into `old`.
+    let ret = unsafe { libc::sigaction(sig, core::ptr::null(), &mut old) };
+    ret == 0 && old.sa_sigaction == libc::SIG_IGN
+}
+
+/// Raises the soft RLIMIT_NOFILE to the hard one; returns the soft limit now in force.
+pub fn raise_fd_limit() -> u64 {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: lim is a valid rlimit to fill.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return 1024;
+    }
+    if lim.rlim_cur < lim.rlim_max {
+        let raised = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
+        // SAFETY: raised is a valid rlimit; raising the soft limit to the hard one is allowed.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            return lim.rlim_max;
+        }
+    }
+    lim.rlim_cur
+}
+
+/// Whether `fd` is open: Err(EBADF) if not.
+pub fn fd_open(fd: c_int) -> Result<(), Errno> {
+    // SAFETY: F_GETFD only reads the descriptor's flags.
+    check(unsafe { libc::fcntl(fd, libc::F_GETFD) }).map(drop)
+}
+
+/// Reads a small file (under /proc) into `out`, replacing its contents. With
+/// `line_ends_it`, a read that ends in a newline is taken as the whole file (a /proc
+/// stat line comes in one read), which saves the read that would return 0.
+pub fn read_file_into(path: &CStr, out: &mut Vec<u8>, line_ends_it: bool) -> Result<(), Errno> {
+    out.clear();
+    // The raw system call: musl's open() follows O_CLOEXEC with an fcntl, a third more
+    // system calls when a freeze reads thousands of these files.
+    // SAFETY: path is NUL-terminated; the flags ask for nothing unusual.
+    let ret = unsafe {
+        libc::syscall(libc::SYS_openat, libc::AT_FDCWD, path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC, 0)
+    };
+    let fd = if ret < 0 { return Err(errno()) } else { ret as c_int };
+    let mut chunk = [0u8; 4096];
+    let result = loop {
+        match read(fd, &mut chunk) {
+            Ok(0) => break Ok(()),
+            Ok(n) => {
+                let got = chunk.get(..n).unwrap_or_default();
+                out.extend_from_slice(got);
+                if line_ends_it && got.last() == Some(&b'\n') {
+                    break Ok(());
+                }
+            }
+            Err(err) => break Err(err),
+        }
+    };
+    close(fd);
+    result
+}
+
 #[cfg(test)]
 mod relative_path_tests {
     use super::relative_path;

@@ -15,16 +15,42 @@ const HELPERS: &str = r#"
     watched() { wait $watcher; echo "all gone: $?"; }
 "#;
 
-/// Runs `script` under init in a fresh namespace, with $KILLTREE and $APPS set.
+/// Runs `script` under init in a fresh namespace, with $KILLTREE, $WAITALL, $APPS and
+/// $TREEKIT (tests/apps/treekit.c, built) set.
 fn in_namespace(script: &str) -> Output {
     let script = format!("{HELPERS}{script}");
     applet("init")
         .env("KILLTREE", applet_path("killtree").to_str().unwrap())
         .env("WAITALL", applet_path("waitall").to_str().unwrap())
         .env("APPS", apps().to_str().unwrap())
+        .env("TREEKIT", treekit().to_str().unwrap())
         .sh(&script)
         .run()
 }
+
+/// tests/apps/treekit.c, compiled once per test binary.
+fn treekit() -> std::path::PathBuf {
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("treekit");
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let tmp = out.with_extension(format!("{}", std::process::id()));
+        let status = std::process::Command::new("gcc")
+            .args(["-O2", "-Wno-infinite-recursion", "-o"])
+            .arg(&tmp)
+            .arg(apps().join("treekit.c"))
+            .status()
+            .unwrap();
+        assert!(status.success(), "gcc tests/apps/treekit.c");
+        std::fs::rename(&tmp, &out).unwrap();
+    });
+    out
+}
+
+/// Shell: the processes of session $1 not yet exited (a tree from `treekit tree` leads one).
+const LEFT: &str = r#"
+    left() { awk -v sid=$1 '$6 == sid && $3 != "Z"' /proc/[0-9]*/stat 2>/dev/null | wc -l; }
+    stopped() { awk -v sid=$1 '$6 == sid && $3 == "T"' /proc/[0-9]*/stat 2>/dev/null | wc -l; }
+"#;
 
 /// Shell: start a 3-level tree (root sh; a setsid'd child with a child; a child that moved
 /// to its own process group with a child), print "tree ROOT", and list its members in $members.
@@ -157,4 +183,173 @@ fn bad_input_is_status_2() {
     initbox().args(["killtree", "--grace", "x", "1"]).run().code(2).one_error_line("bad duration 'x'");
     initbox().args(["killtree", "12ab"]).run().code(2).one_error_line("bad pid '12ab'");
     initbox().args(["killtree", "--bogus", "1"]).run().code(2).one_error_line("unknown option '--bogus'");
+}
+
+#[test]
+fn pidfds_refused_by_seccomp_fall_back_to_kill_after_a_start_time_check() {
+    require_namespaces!();
+    let out = in_namespace(&format!(
+        r#"{LEFT}
+        root=$("$TREEKIT" tree 30)
+        "$TREEKIT" deny-pidfd "$KILLTREE" -v --grace 2s $root; echo "killtree status $?"
+        echo "left $(left $root)""#
+    ));
+    out.code(0).stdout_has("killtree status 0").stdout_has("left 0");
+    assert_eq!(out.stderr.matches("pidfds refused").count(), 1, "said once: {}", out.stderr);
+}
+
+/// Runs `script` with `sh` as PID 1 of a fresh namespace (it ignores signals it has no
+/// handler for, SIGSTOP included, when sent from inside); returns (status, stdout, stderr).
+fn sh_as_pid1(script: &str) -> (i32, String, String) {
+    use std::io::Read;
+    let mut child = std::process::Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc", "--kill-child", "sh", "-c", script])
+        .env("KILLTREE", applet_path("killtree"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let deadline = std::time::Instant::now() + CEILING;
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("sh as PID 1 still running at the ceiling");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    (status.code().unwrap_or(-1), out.join().unwrap(), err.join().unwrap())
+}
+
+#[test]
+fn killtree_1_in_a_namespace_settles_and_ends_everything_else() {
+    require_namespaces!();
+    for sig in ["TERM", "KILL"] {
+        let (code, stdout, stderr) = sh_as_pid1(&format!(
+            r#"sleep 300 & a=$!; setsid sleep 300 & b=$!; sh -c 'sleep 300 & wait' & c=$!
+            until [ "$(cat /proc/$c/task/$c/children)" ]; do sleep 0.01; done
+            "$KILLTREE" -s {sig} 1; echo "killtree status $?"
+            wait
+            echo "left: $(awk '$3 != "Z"' /proc/[0-9]*/stat 2>/dev/null | grep -c '(sleep)')""#
+        ));
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert!(
+            stdout.contains("killtree status 0") && stdout.contains("left: 0"),
+            "{sig}: {stdout}{stderr}"
+        );
+        assert!(!stderr.contains("did not settle"), "{sig}: {stderr}");
+    }
+}
+
+#[test]
+fn an_interrupted_freeze_leaves_no_member_stopped() {
+    require_namespaces!();
+    // A parent in vfork() cannot stop until its child execs or exits: the freeze waits for
+    // it, and SIGTERM reaches killtree mid-freeze, with the child already stopped.
+    let out = in_namespace(
+        r#"
+        "$TREEKIT" vfork & v=$!
+        until [ "$(cat /proc/$v/task/$v/children)" ]; do sleep 0.01; done
+        child=$(echo $(cat /proc/$v/task/$v/children))
+        "$KILLTREE" $v & k=$!
+        until grep -q '^State:.*T' /proc/$child/status; do sleep 0.01; done
+        kill -TERM $k; wait $k; echo "killtree status $?"
+        echo "child: $(grep '^State' /proc/$child/status)"
+        kill -KILL $child
+        while grep -q '^State:.*D' /proc/$v/status; do sleep 0.01; done
+        echo "parent: $(grep '^State' /proc/$v/status)"
+        kill -KILL $v"#,
+    );
+    out.code(0)
+        .stdout_has("killtree status 143")
+        .stdout_has("child: State:\tS")
+        .stdout_has("parent: State:\tS");
+    out.stderr_has("interrupted by SIGTERM");
+}
+
+#[test]
+fn job_control_children_handle_term_in_each_of_20_runs() {
+    require_namespaces!();
+    let dir = temp_dir("jobs");
+    let tree = dir.join("tree");
+    std::fs::write(
+        &tree,
+        r#"set -m
+bash -c 'trap "sleep 0.3; echo handled >> $0; exit 0" TERM; echo > $1; while :; do sleep 0.1; done' "$1" "$2" &
+wait
+"#,
+    )
+    .unwrap();
+    let out = in_namespace(&format!(
+        r#"
+        for run in $(seq 20); do
+            rm -f {d}/h {d}/ready
+            setsid bash {tree} {d}/h {d}/ready & root=$!
+            until [ -e {d}/ready ]; do sleep 0.01; done
+            "$KILLTREE" --grace 5s $root
+            echo "run $run: $(cat {d}/h 2>/dev/null)"
+        done"#,
+        d = dir.display(),
+        tree = tree.display()
+    ));
+    out.code(0);
+    let runs: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("run ")).collect();
+    assert_eq!(runs.len(), 20, "{}", out.stdout);
+    let handled = runs.iter().filter(|r| r.ends_with(": handled")).count();
+    assert_eq!(handled, 20, "{}\n{}", out.stdout, out.stderr);
+}
+
+#[test]
+fn trees_larger_than_the_descriptor_limit_are_all_ended() {
+    require_namespaces!();
+    let out = in_namespace(&format!(
+        r#"{LEFT}
+        root=$("$TREEKIT" tree 1531)
+        (ulimit -n 1024; exec "$KILLTREE" --grace 2s $root); echo "1024: status $?, left $(left $root)"
+        root=$("$TREEKIT" tree 2000)
+        (ulimit -n 256; exec "$KILLTREE" -s KILL --grace 2s $root); echo "256: status $?, left $(left $root)"
+        root=$("$TREEKIT" tree 40)
+        (ulimit -n 4; exec "$KILLTREE" --grace 2s $root); echo "4: status $?, left $(left $root)""#
+    ));
+    out.code(0)
+        .stdout_has("1024: status 0, left 0")
+        .stdout_has("256: status 0, left 0")
+        .stdout_has("4: status 0, left 0");
+}
+
+#[test]
+fn with_no_descriptor_free_it_says_so_and_stops_nothing() {
+    require_namespaces!();
+    let out = in_namespace(&format!(
+        r#"{LEFT}
+        root=$("$TREEKIT" tree 40)
+        (ulimit -n 3; exec "$KILLTREE" $root); echo "status $?, left $(left $root), stopped $(stopped $root)""#
+    ));
+    out.code(0).stdout_has("status 1, left 40, stopped 0");
+    out.stderr_has("killtree: cannot read /proc: no file descriptor free").stderr_lacks("not mounted");
+    assert_eq!(out.stderr.lines().filter(|l| l.starts_with("killtree")).count(), 1, "{}", out.stderr);
+}
+
+#[test]
+fn list_to_a_closed_stdout_names_the_error() {
+    require_namespaces!();
+    let out = in_namespace(r#"sleep 300 & "$KILLTREE" --list $! >&-; echo "status $?""#);
+    out.code(0).stdout_has("status 1").stderr_has("killtree: cannot write: Bad file descriptor");
+    assert_eq!(out.stderr.lines().filter(|l| l.starts_with("killtree")).count(), 1, "{}", out.stderr);
 }

@@ -79,6 +79,29 @@ fn a_pid_that_never_existed_is_an_error_naming_it() {
 }
 
 #[test]
+fn p_waits_for_every_pid_beyond_the_descriptor_limit() {
+    require_namespaces!();
+    // Twenty children of a parent that never reaps: once killed, they stay zombies, so
+    // their pids stay theirs whenever waitall gets to them.
+    let out = applet("init")
+        .env("WAITALL", applet_path("waitall").to_str().unwrap())
+        .sh(r#"
+            sh -c 'for i in $(seq 20); do sleep 300 & done; exec sleep 300' & parent=$!
+            until [ "$(wc -w < /proc/$parent/task/$parent/children)" = 20 ]; do sleep 0.01; done
+            pids=$(cat /proc/$parent/task/$parent/children)
+            (ulimit -n 10; exec "$WAITALL" -p $pids) & w=$!
+            last=$(echo $pids | awk '{print $NF}')
+            for p in $pids; do [ $p = $last ] || kill $p; done
+            sleep 0.3
+            kill -0 $w && echo "still waiting for the last"
+            kill $last; wait $w; echo "waitall status $?"
+            kill $parent"#)
+        .run();
+    out.code(0).stdout_has("still waiting for the last").stdout_has("waitall status 0");
+    out.stderr_lacks("Too many open files");
+}
+
+#[test]
 fn bad_input() {
     waitall_p(&["-p"]).code(2).one_error_line("-p needs at least one pid");
     waitall_p(&["-p", "abc"]).code(2).one_error_line("bad pid 'abc'");
