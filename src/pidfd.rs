@@ -35,8 +35,13 @@ impl Held {
     /// Holds a process seen in /proc: the pidfd is opened first, then the start time is
     /// checked again, so a pid reused in between is never held.
     pub fn hold(seen: &ProcStat) -> Result<Held, Errno> {
-        let held = Held { stat: *seen, fd: open(seen.pid)? };
-        if held.is_alive_same()? { Ok(held) } else { Err(libc::ESRCH) }
+        let mut held = Held { stat: *seen, fd: open(seen.pid)? };
+        let same = match held.is_alive_same() {
+            // The pidfd took the last descriptor the start-time check needs: hold by pid.
+            Err(libc::EMFILE | libc::ENFILE) if held.release_fd() => held.is_alive_same()?,
+            other => other?,
+        };
+        if same { Ok(held) } else { Err(libc::ESRCH) }
     }
 
     /// Holds `pid`, listed as a child of `parent`, if it still is one after the pidfd is

@@ -489,6 +489,10 @@ impl Run<'_> {
                 info!("{} received again: forwarding it now", signals::name(received));
                 self.begin_stop(signal, self.sup.stop_grace);
             }
+            Phase::Stopping { signal: current, .. } if signal != current => {
+                // Another stop signal than the one that went out: passed on like any other.
+                let _ = self.forward(signal, 0, false);
+            }
             Phase::Stopping { .. } if self.command.is_some() => {
                 // The command's group had it; only members that did not (forked since) get it.
                 debug!(

