@@ -143,6 +143,8 @@ fn podman_stop_ends_a_multi_process_app_gracefully() {
     let logs = app.logs();
     for i in 1..=3 {
         assert!(logs.contains(&format!("worker {i}: finished")), "worker {i} did not finish: {logs}");
+        // Each worker, in the app's group or detached, counts the stop signal once.
+        assert!(logs.contains(&format!("worker {i}: finished, stop signals: 1")), "worker {i}: {logs}");
     }
     assert!(!logs.contains("SIGKILL"), "{logs}");
     assert_eq!(app.exit_code(), 143, "the app's own status");
