@@ -515,11 +515,13 @@ impl Run<'_> {
 
     /// The stop signal goes out now; `kill_at_after`: our deadline, if any.
     fn begin_stop(&mut self, signal: i32, kill_after: Option<Duration>) {
+        self.phase = Phase::Stopping { signal, kill: None, report_at: None };
+        self.stop_command_and_rest(signal);
+        // The grace starts once the signal is out (listing a large /proc takes a while).
         let now = sys::now();
         let report_at = if kill_after.is_none() { Some(now + FIRST_REPORT) } else { None };
         let kill = kill_after.map(|grace| Deadline { at: now + grace, grace });
         self.phase = Phase::Stopping { signal, kill, report_at };
-        self.stop_command_and_rest(signal);
     }
 
     fn stop_command_and_rest(&mut self, signal: i32) {

@@ -61,7 +61,7 @@ fn a_memory_limit_at_its_size_does_not_stop_a_shutdown_with_many_processes() {
         for i in $(seq 2000); do setsid sh -c 'trap "" TERM; exec sleep 300' & done
         echo ready
         while :; do sleep 1; done"#;
-    let mut run = applet("init").args(["--grace", "1s"]).ceiling(Duration::from_secs(100)).sh(script).start();
+    let mut run = applet("init").args(["--grace", "3s"]).ceiling(Duration::from_secs(100)).sh(script).start();
     run.expect_line("ready");
     let pid = run.initbox_pid();
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -79,7 +79,7 @@ fn a_memory_limit_at_its_size_does_not_stop_a_shutdown_with_many_processes() {
         .unwrap();
     assert!(ok.success());
     run.signal(libc::SIGTERM);
-    run.wait().code(42).stderr_has("grace period (1s) over: SIGKILL to pid");
+    run.wait().code(42).stderr_has("grace period (3s) over: SIGKILL to pid");
 }
 
 #[test]
