@@ -10,10 +10,11 @@
 use crate::cli::ChildEnv;
 use core::cell::Cell;
 use core::fmt::{self, Write as _};
+use core::time::Duration;
 
+use crate::applets::init;
 use crate::error::{NOT_EXECUTABLE, NOT_FOUND};
 use crate::hooks::Hooks;
-use crate::init;
 use crate::prelude::*;
 use crate::spawn::Grouping;
 
@@ -169,15 +170,16 @@ fn tini_as(name: &'static str, args: Args, env: &Env) -> Result<i32> {
     // initbox's own lines only where it adds to tini: as PID 1, and not at verbosity 0.
     crate::log::start(name, 0, usize::from(!as_pid1 || tini.verbosity == 0));
     let hooks: &'static Tini = alloc::boxed::Box::leak(alloc::boxed::Box::new(tini));
+    let (base, child_env) = personality_supervisor(env, as_pid1)?;
     let supervisor = Supervisor {
         forward: if to_group { Forward::Group } else { Forward::Child },
         pdeathsig,
         hooks: Some(hooks),
-        ..personality_supervisor(env, as_pid1)?
+        ..base
     };
     let command = Command {
         argv: parsed.command_line(args),
-        env: env.for_child(&OWN_VARIABLES),
+        env: child_env,
         group: Grouping::OwnGroup,
         inherit_signals: true,
         hooks: Some(hooks),
@@ -337,8 +339,7 @@ const DUMB_INIT_LONG: [(&str, bool, u8); 5] = [
 
 fn dumb_init(args: Args, env: &Env) -> Result<i32> {
     let argv0 = || program_name("dumb-init");
-    let mut dumb =
-        DumbInit { setsid: true, rewrite: [-1; MAXSIG + 1], start_dir: Cell::new(-1), ..DumbInit::default() };
+    let mut dumb = DumbInit { setsid: true, rewrite: [-1; MAXSIG + 1], ..DumbInit::default() };
     let parsed = getopt(args, b"hvVcr:", &DUMB_INIT_LONG, false);
     for option in &parsed.options {
         match option {
@@ -393,6 +394,7 @@ fn dumb_init(args: Args, env: &Env) -> Result<i32> {
     crate::log::start("dumb-init", 0, usize::from(!as_pid1));
     let setsid = dumb.setsid;
     let hooks: &'static DumbInit = alloc::boxed::Box::leak(alloc::boxed::Box::new(dumb));
+    let (base, child_env) = personality_supervisor(env, as_pid1)?;
     let supervisor = Supervisor {
         forward: if setsid { Forward::Group } else { Forward::Child },
         map,
@@ -401,11 +403,11 @@ fn dumb_init(args: Args, env: &Env) -> Result<i32> {
         // Not PID 1, dumb-init adopts no orphans (and says nothing of them).
         subreaper: false,
         hooks: Some(hooks),
-        ..personality_supervisor(env, as_pid1)?
+        ..base
     };
     let command = Command {
         argv: parsed.command_line(args),
-        env: env.for_child(&OWN_VARIABLES),
+        env: child_env,
         group: if setsid { Grouping::OwnSession } else { Grouping::Inherit },
         inherit_signals: false,
         hooks: Some(hooks),
@@ -473,8 +475,8 @@ struct DumbInit {
     /// Signals the terminal hand-off sends us that are to be ignored once (bit per signal).
     ignore_once: Cell<u64>,
     chld: ChldNote,
-    /// The directory dumb-init was started in, for the command to start in (-1: none).
-    start_dir: Cell<i32>,
+    /// The directory dumb-init was started in, for the command to start in.
+    start_dir: Cell<Option<sys::Fd>>,
 }
 
 impl DumbInit {
@@ -501,7 +503,7 @@ impl Hooks for DumbInit {
         // dumb-init keeps no directory busy: it moves to "/", the command starts where
         // dumb-init was started. Moved before the fork, so that the command never sees
         // dumb-init anywhere else (the child goes back before exec).
-        self.start_dir.set(sys::open_directory(c".").unwrap_or(-1));
+        self.start_dir.set(sys::open_directory(c".").ok());
         if let Err(err) = sys::chdir(c"/") {
             self.log(format_args!("Unable to chdir(\"/\") (errno={err} {})\n", strerror(err)));
         }
@@ -527,13 +529,13 @@ impl Hooks for DumbInit {
 
     fn spawned(&self, pid: Pid) {
         self.log(format_args!("Child spawned with PID {pid}.\n"));
-        if self.start_dir.get() >= 0 {
-            sys::close(self.start_dir.replace(-1));
-        }
+        drop(self.start_dir.take());
     }
 
     fn in_child(&self) {
-        let _ = sys::fchdir(self.start_dir.get());
+        if let Some(dir) = self.start_dir.take() {
+            let _ = sys::fchdir(dir.raw());
+        }
     }
 
     fn received(&self, sig: i32) -> bool {
@@ -658,17 +660,18 @@ fn catatonit_as(name: &'static str, args: Args, env: &Env) -> Result<i32> {
     let as_pid1 = sys::getpid() == 1;
     crate::log::start(name, 0, 0);
     let hooks: &'static Catatonit = &Catatonit;
+    let (base, child_env) = personality_supervisor(env, as_pid1)?;
     let supervisor = Supervisor {
         forward: if to_group { Forward::Group } else { Forward::Child },
         hooks: Some(hooks),
-        ..personality_supervisor(env, as_pid1)?
+        ..base
     };
     if pause {
         return Ok(supervisor.run(None)?.code());
     }
     let command = Command {
         argv: parsed.command_line(args),
-        env: env.for_child(&OWN_VARIABLES),
+        env: child_env,
         group: Grouping::OwnGroup,
         inherit_signals: true,
         hooks: Some(hooks),
@@ -758,18 +761,27 @@ impl ChldNote {
 /// A personality's supervisor: init's duties as PID 1 (wait for everything, SIGTERM and
 /// a grace period for what is left); not PID 1, as the originals: exit with the command,
 /// leave the rest alone, pass every signal on.
-fn personality_supervisor(env: &Env, as_pid1: bool) -> Result<Supervisor> {
-    let option = |name: &[u8]| env.get(name).map(duration::parse).transpose().map_err(usage);
-    let (grace, stop_delay) = (option(b"INITBOX_GRACE")?, option(b"INITBOX_STOP_DELAY")?);
-    Ok(if as_pid1 {
-        init::supervisor(grace, stop_delay)
+/// With the supervisor, the command's environment: without the variables read here.
+fn personality_supervisor(env: &Env, as_pid1: bool) -> Result<(Supervisor, ChildEnv)> {
+    let (options, used) = cli::from_env(&ENV_OPTIONS, env).map_err(usage)?;
+    let supervisor = if as_pid1 {
+        init::supervisor(options.grace, options.stop_delay)
     } else {
         Supervisor { after: AfterCommand::Leave, stop_signals_shut_down: false, ..Supervisor::default() }
-    })
+    };
+    let used: Vec<&[u8]> = used.iter().map(Vec::as_slice).collect();
+    Ok((supervisor, env.for_child(&used)))
 }
 
-/// The variables a personality reads for itself, kept from the command (as init does).
-const OWN_VARIABLES: [&[u8]; 2] = [b"INITBOX_GRACE", b"INITBOX_STOP_DELAY"];
+/// What a personality takes from init's options: from INITBOX_GRACE and INITBOX_STOP_DELAY.
+#[derive(Default)]
+struct EnvOptions {
+    grace: Option<Duration>,
+    stop_delay: Option<Duration>,
+}
+
+const ENV_OPTIONS: [Opt<EnvOptions>; 2] =
+    [Opt::duration("grace", |o| &mut o.grace, ""), Opt::duration("stop-delay", |o| &mut o.stop_delay, "")];
 
 /// glibc getopt's reading of a command line: options (short, and `--long` with unique
 /// prefixes), in order, up to and including the first error, which carries glibc's message

@@ -12,7 +12,8 @@ pub const APPLET: Applet = Applet {
     main,
 };
 
-const USAGE: &str = "\
+const USAGE: Usage = Usage {
+    synopsis: "\
 Usage: init [OPTIONS] [--] COMMAND [ARG...]
 
 Runs COMMAND as PID 1 should: forwards signals to it, reaps every orphan,
@@ -28,34 +29,57 @@ deadline: init sends no SIGKILL of its own unless --grace is set, and names
 who it waits for 5s after the stop signal, then every 10s. When COMMAND
 exits by itself, what is left gets the grace period (default 10s), then
 SIGKILL.
-
-Options (each also as an environment variable INITBOX_<OPTION>):
-  --grace DUR        init's own deadline: that long after the stop signal,
-                     everything left gets SIGKILL (one log line each)
-  --stop-delay DUR   hold a stop signal DUR before forwarding it, so a load
-                     balancer can stop routing first (a second one goes at
-                     once); keep delay + grace below the engine's timeout
-  --to child|group   forward signals to the command's process group
-                     (default) or to the command only
-  --map FROM:TO      forward signal FROM as TO; TO=none drops it (repeatable)
-  --success CODE     exit 0 when COMMAND exits with CODE (repeatable)
-  --pdeathsig SIG    signal init gets when its parent dies (not as PID 1)
-  -v, --verbose      log more (repeatable); -q, --quiet: log less
-  -h, --help         this text; --version: the version
-
+",
+    notes: "\
 Durations: 250ms, 1.5s, 1m30s, 2h; a bare number (0.5) is seconds.
 Signals: TERM, SIGTERM, term, 15, RTMIN+3.
 The command starts with every signal at its default action and none blocked.
-";
+",
+};
 
-const OPTIONS: [Opt; 6] = [
-    value("grace", 0),
-    value("stop-delay", 0),
-    value("to", 0),
-    values("map", 0),
-    values("success", 0),
-    value("pdeathsig", 0),
+#[derive(Default)]
+pub(crate) struct Options {
+    grace: Option<Duration>,
+    stop_delay: Option<Duration>,
+    forward: Forward,
+    map: SignalMap,
+    success: Vec<i32>,
+    pdeathsig: Option<i32>,
+}
+
+pub(crate) const OPTIONS: [Opt<Options>; 6] = [
+    Opt::duration(
+        "grace",
+        |o| &mut o.grace,
+        "init's own deadline: that long after the stop signal,\n\
+         everything left gets SIGKILL (one log line each)",
+    ),
+    Opt::duration(
+        "stop-delay",
+        |o| &mut o.stop_delay,
+        "hold a stop signal DUR before forwarding it, so a load\n\
+         balancer can stop routing first (a second one goes at\n\
+         once); keep delay + grace below the engine's timeout",
+    ),
+    Opt::value(
+        "to",
+        "child|group",
+        |o, text| Forward::parse(text, false).map(|to| o.forward = to),
+        "forward signals to the command's process group\n\
+         (default) or to the command only",
+    ),
+    Opt::each("map", "FROM:TO", |o, pair| o.map.add(pair), MAP_HELP),
+    Opt::each(
+        "success",
+        "CODE",
+        |o, text| exit_status(text).map(|code| o.success.push(code)),
+        "exit 0 when COMMAND exits with CODE (repeatable)",
+    ),
+    Opt::signal("pdeathsig", |o| &mut o.pdeathsig, "signal init gets when its parent dies (not as PID 1)"),
 ];
+
+/// `--map`, as init, reap and sigfwd describe it.
+pub const MAP_HELP: &str = "forward signal FROM as TO; TO=none drops it (repeatable)";
 
 /// The grace for what is left when the command exits by itself (nothing outside bounds it).
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
@@ -79,31 +103,24 @@ pub fn supervisor(grace: Option<Duration>, stop_delay: Option<Duration>) -> Supe
 }
 
 fn main(args: Args, env: &Env) -> Result<i32> {
-    let parsed = cli::start("init", USAGE, &OPTIONS, args, env, CANNOT_START)?;
-    let duration_option =
-        |name: &str| parsed.last(name).map(duration::parse).transpose().map_err(Error::usage);
-    let supervisor = Supervisor {
-        forward: Forward::parse(parsed.last("to"), false)?,
-        map: SignalMap::from_pairs(parsed.all("map")).map_err(Error::usage)?,
-        pdeathsig: parsed
-            .last("pdeathsig")
-            .map(|s| signals::parse(s).ok_or_else(|| Error::usage(signals::bad_signal(s))))
-            .transpose()?,
-        ..supervisor(duration_option("grace")?, duration_option("stop-delay")?)
+    let Request::Run(parsed) = cli::start("init", &USAGE, &OPTIONS, args, env, CANNOT_START)? else {
+        return Ok(0);
     };
-    let success = success_codes(parsed.all("success"), CANNOT_START)?;
-    let command = Command::from_operands(&parsed, env)?;
+    let options = parsed.options;
+    let supervisor = Supervisor {
+        forward: options.forward,
+        map: options.map,
+        pdeathsig: options.pdeathsig,
+        ..supervisor(options.grace, options.stop_delay)
+    };
+    let command = Command::from_operands(parsed.operands, &parsed.used_env, env)?;
     let code = supervisor.run(Some(command))?.code();
-    Ok(if success.contains(&code) { 0 } else { code })
+    Ok(if options.success.contains(&code) { 0 } else { code })
 }
 
-/// `--success` (or tini's `-e`) codes: exit statuses 0-255 to report as 0.
-pub fn success_codes<'a>(texts: impl Iterator<Item = &'a [u8]>, usage_code: i32) -> Result<Vec<i32>> {
-    texts
-        .map(|text| {
-            sys::parse_decimal(text).filter(|code| *code <= 255).ok_or_else(|| {
-                Error::new(usage_code, format!("bad exit status '{}': use 0-255", lossy(text)))
-            })
-        })
-        .collect()
+/// `--success` (or tini's `-e`) codes: exit statuses 0-255.
+pub fn exit_status(text: &[u8]) -> core::result::Result<i32, String> {
+    text::parse_decimal(text)
+        .filter(|code| *code <= 255)
+        .ok_or_else(|| format!("bad exit status '{}': use 0-255", lossy(text)))
 }

@@ -10,7 +10,8 @@ use crate::tree;
 pub const APPLET: Applet =
     Applet { name: "killtree", summary: "signal a process and all its descendants, race-free", main };
 
-const USAGE: &str = "\
+const USAGE: Usage = Usage {
+    synopsis: "\
 Usage: killtree [OPTIONS] PID...
 
 Signals each PID and all its descendants, found by parentage (so processes
@@ -22,23 +23,37 @@ limit, or without pidfds: by pid and start time) from the moment it is
 found: a recycled pid is never signalled. killtree never signals itself.
 Interrupted (INT, TERM, HUP, QUIT) while freezing, it continues the tree
 and exits 128+N.
-
-Options (each also as an environment variable INITBOX_<OPTION>):
-  -s, --signal SIG   the signal to send (default TERM)
-  --grace DUR        wait up to DUR for the whole tree to exit, then SIGKILL
-                     the survivors and wait for them
-  --children-only    spare each PID itself (it is stopped and continued)
-  --list             print the tree (pid, ppid, name); signal nothing
-  -v, --verbose      log more (repeatable); -q, --quiet: log less
-  -h, --help         this text; --version: the version
-
+",
+    notes: "\
 Exit status: 0 done, 1 a PID did not exist (the others are still
 signalled) or /proc could not be read, 2 usage error.
 Shell pattern (terminate, join(60), kill):  killtree --grace 60s $pid
-";
+",
+};
 
-const OPTIONS: [Opt; 4] =
-    [value("signal", b's'), value("grace", 0), flag("children-only", 0), flag("list", 0)];
+#[derive(Default)]
+pub(crate) struct Options {
+    signal: Option<i32>,
+    grace: Option<Duration>,
+    children_only: bool,
+    list: bool,
+}
+
+pub(crate) const OPTIONS: [Opt<Options>; 4] = [
+    Opt { short: b's', ..Opt::signal("signal", |o| &mut o.signal, "the signal to send (default TERM)") },
+    Opt::duration(
+        "grace",
+        |o| &mut o.grace,
+        "wait up to DUR for the whole tree to exit, then SIGKILL\n\
+         the survivors and wait for them",
+    ),
+    Opt::flag(
+        "children-only",
+        |o| &mut o.children_only,
+        "spare each PID itself (it is stopped and continued)",
+    ),
+    Opt::flag("list", |o| &mut o.list, "print the tree (pid, ppid, name); signal nothing"),
+];
 
 const USAGE_ERROR: i32 = 2;
 const FAILED: i32 = 1;
@@ -46,18 +61,14 @@ const FAILED: i32 = 1;
 fn main(args: Args, env: &Env) -> Result<i32> {
     // Not a supervisor: Ctrl-C and TERM act on killtree as on any tool (but while frozen).
     signals::restore_start_mask();
-    let parsed = cli::start("killtree", USAGE, &OPTIONS, args, env, USAGE_ERROR)?;
-    let usage = |msg: String| Error::new(USAGE_ERROR, msg);
-    let sig = match parsed.last("signal") {
-        Some(text) => signals::parse(text).ok_or_else(|| usage(signals::bad_signal(text)))?,
-        None => signals::TERM,
+    let Request::Run(parsed) = cli::start("killtree", &USAGE, &OPTIONS, args, env, USAGE_ERROR)? else {
+        return Ok(0);
     };
-    let grace = parsed.last("grace").map(duration::parse).transpose().map_err(usage)?;
-    let children_only = parsed.count("children-only") > 0;
+    let Options { signal, grace, children_only, list: listing } = parsed.options;
+    let sig = signal.unwrap_or(signals::TERM);
     if parsed.operands.is_empty() {
-        return Err(usage(String::from("no PID given (see --help)")));
+        return Err(Error::new(USAGE_ERROR, "no PID given (see --help)"));
     }
-    let listing = parsed.count("list") > 0;
     if listing {
         // Checked first: once descriptors are opened, one of them would take number 1.
         sys::fd_open(1).map_err(write_error)?;
@@ -166,7 +177,7 @@ fn end_survivors(
 fn list(roots: &[Held]) -> Result<()> {
     let table = proc::all().map_err(proc_error)?;
     let mut by_parent: Vec<&proc::ProcStat> = table.iter().collect();
-    by_parent.sort_unstable_by_key(|p| p.ppid);
+    crate::sort::sort_by_key(&mut by_parent, |p| p.ppid);
     let mut out = String::from("PID\tPPID\tNAME\n");
     // Against a parentage cycle in a torn read of /proc: each process once.
     let mut printed: Vec<Pid> = Vec::new();

@@ -1,5 +1,6 @@
 //! sigfwd — duty 2: pass every catchable signal on to the command.
 
+use super::init;
 use crate::prelude::*;
 
 pub const APPLET: Applet = Applet {
@@ -8,31 +9,44 @@ pub const APPLET: Applet = Applet {
     main,
 };
 
-const USAGE: &str = "\
+const USAGE: Usage = Usage {
+    synopsis: "\
 Usage: sigfwd [OPTIONS] [--] COMMAND [ARG...]
 
 Runs COMMAND in its own process group and forwards every catchable signal
 to it. Exits with COMMAND's status (128+N if signal N killed it) when
 COMMAND exits.
+",
+    notes: "",
+};
 
-Options (each also as an environment variable INITBOX_<OPTION>):
-  --to child|group|tree  where signals go: the command only, its process
-                     group (default), or the command and every descendant
-                     found in /proc, also those that called setsid
-  --map FROM:TO      forward signal FROM as TO; TO=none drops it (repeatable)
-  -v, --verbose      log more (repeatable); -q, --quiet: log less
-  -h, --help         this text; --version: the version
-";
+#[derive(Default)]
+pub(crate) struct Options {
+    forward: Forward,
+    map: SignalMap,
+}
 
-const OPTIONS: [Opt; 2] = [value("to", 0), values("map", 0)];
+pub(crate) const OPTIONS: [Opt<Options>; 2] = [
+    Opt::value(
+        "to",
+        "child|group|tree",
+        |o, text| Forward::parse(text, true).map(|to| o.forward = to),
+        "where signals go: the command only, its process\n\
+         group (default), or the command and every descendant\n\
+         found in /proc, also those that called setsid",
+    ),
+    Opt::each("map", "FROM:TO", |o, pair| o.map.add(pair), init::MAP_HELP),
+];
 
 fn main(args: Args, env: &Env) -> Result<i32> {
-    let parsed = cli::start("sigfwd", USAGE, &OPTIONS, args, env, CANNOT_START)?;
+    let Request::Run(parsed) = cli::start("sigfwd", &USAGE, &OPTIONS, args, env, CANNOT_START)? else {
+        return Ok(0);
+    };
     let supervisor = Supervisor {
-        forward: Forward::parse(parsed.last("to"), true)?,
-        map: SignalMap::from_pairs(parsed.all("map")).map_err(Error::usage)?,
+        forward: parsed.options.forward,
+        map: parsed.options.map,
         subreaper: false,
         ..Supervisor::default()
     };
-    Ok(supervisor.run(Some(Command::from_operands(&parsed, env)?))?.code())
+    Ok(supervisor.run(Some(Command::from_operands(parsed.operands, &parsed.used_env, env)?))?.code())
 }

@@ -8,7 +8,8 @@ use crate::prelude::*;
 pub const APPLET: Applet =
     Applet { name: "waitall", summary: "wait for every descendant of a command, or for any pids", main };
 
-const USAGE: &str = "\
+const USAGE: Usage = Usage {
+    synopsis: "\
 Usage: waitall [OPTIONS] [--] COMMAND [ARG...]
        waitall [--timeout DUR] -p PID [PID...]
 
@@ -20,19 +21,27 @@ status.
 
 With -p, waits for the given processes, children or not, to exit.
 Exit status: 0 all exited, 1 a pid did not exist, 2 usage, 124 timed out.
+",
+    notes: "Durations: 250ms, 1.5s, 1m30s, 2h; a bare number (0.5) is seconds.\n",
+};
 
-Options (each also as an environment variable INITBOX_<OPTION>):
-  --timeout DUR      how long to wait after COMMAND exits (default: forever;
-                     0: forever too), or for the pids
-  --grace DUR        SIGTERM-to-SIGKILL grace after the timeout (default 8s)
-  -p, --pids         the operands are pids to wait for
-  -v, --verbose      log more (repeatable); -q, --quiet: log less
-  -h, --help         this text; --version: the version
+#[derive(Default)]
+pub(crate) struct Options {
+    timeout: Option<Duration>,
+    grace: Option<Duration>,
+    pids: bool,
+}
 
-Durations: 250ms, 1.5s, 1m30s, 2h; a bare number (0.5) is seconds.
-";
-
-const OPTIONS: [Opt; 3] = [value("timeout", 0), value("grace", 0), flag("pids", b'p')];
+pub(crate) const OPTIONS: [Opt<Options>; 3] = [
+    Opt::duration(
+        "timeout",
+        |o| &mut o.timeout,
+        "how long to wait after COMMAND exits (default: forever;\n\
+         0: forever too), or for the pids",
+    ),
+    Opt::duration("grace", |o| &mut o.grace, "SIGTERM-to-SIGKILL grace after the timeout (default 8s)"),
+    Opt { short: b'p', ..Opt::flag("pids", |o| &mut o.pids, "the operands are pids to wait for") },
+];
 
 const DEFAULT_GRACE: Duration = Duration::from_secs(8);
 const USAGE_ERROR: i32 = 2;
@@ -42,21 +51,21 @@ fn main(args: Args, env: &Env) -> Result<i32> {
     // Usage errors of the -p form are status 2, as for killtree; of the wrapper form, 125.
     let pid_mode = asks_for_pids(args) || env.get(b"INITBOX_PIDS").is_some_and(|v| !matches!(v, b"" | b"0"));
     let usage_code = if pid_mode { USAGE_ERROR } else { CANNOT_START };
-    let parsed = cli::start("waitall", USAGE, &OPTIONS, args, env, usage_code)?;
-    let duration_option = |name: &str| {
-        parsed.last(name).map(duration::parse).transpose().map_err(|msg| Error::new(usage_code, msg))
+    let Request::Run(parsed) = cli::start("waitall", &USAGE, &OPTIONS, args, env, usage_code)? else {
+        return Ok(0);
     };
-    let timeout = duration_option("timeout")?.filter(|t| !t.is_zero());
-    if parsed.count("pids") > 0 {
+    let options = parsed.options;
+    let timeout = options.timeout.filter(|t| !t.is_zero());
+    if options.pids {
         signals::restore_start_mask();
         return wait_for_pids(parsed.operands, timeout);
     }
     let supervisor = Supervisor {
         after: AfterCommand::WaitAll { stop_after: timeout },
-        grace: Some(duration_option("grace")?.unwrap_or(DEFAULT_GRACE)).filter(|g| !g.is_zero()),
+        grace: Some(options.grace.unwrap_or(DEFAULT_GRACE)).filter(|g| !g.is_zero()),
         ..Supervisor::default()
     };
-    Ok(supervisor.run(Some(Command::from_operands(&parsed, env)?))?.code())
+    Ok(supervisor.run(Some(Command::from_operands(parsed.operands, &parsed.used_env, env)?))?.code())
 }
 
 /// Whether the options (only they: the command's own words are not looked at) ask for

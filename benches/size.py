@@ -73,7 +73,7 @@ def main():
         elif "compiler_builtins" in source or re.search(r"crt\w*\.o", source):
             row = "C startup files, compiler builtins"
         elif name != "-":
-            m = re.search(r"initbox::([a-z_0-9]+)", name)
+            m = re.search(r"initbox::(?:applets::)?([a-z_0-9]+)", name)
             if m:
                 row = "`%s`" % (m.group(1) if m.group(1) in modules else "main")
             elif re.search(r"\bmemchr\b", name):

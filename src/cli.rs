@@ -6,10 +6,12 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::ffi::c_char;
 
+use core::time::Duration;
+
 use crate::error::{Error, Result};
-use crate::signals::lossy;
 use crate::sys::CArray;
-use crate::{log, sys};
+use crate::text::{self, lossy};
+use crate::{duration, log, signals, sys};
 
 /// An applet's arguments: a view of the process's own argv, never copied.
 pub type Args = CArray;
@@ -22,8 +24,83 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The commit built from (see build.rs): `0123456789ab`, with `-dirty` for local changes.
 pub const COMMIT: &str = env!("INITBOX_COMMIT");
 
+/// A value's parser: stores it in the applet's options or says, in one line, what is wrong.
+pub type Setter<T> = fn(&mut T, &'static [u8]) -> core::result::Result<(), String>;
+
+/// What an option does with its uses, in the options struct `T` of one applet: the
+/// struct's field is named in code, so a misspelt one does not compile.
+pub enum Action<T> {
+    /// A flag: true if given at least once.
+    Flag(fn(&mut T) -> &mut bool),
+    /// A duration (`1.5s`); the last one given wins.
+    Duration(fn(&mut T) -> &mut Option<Duration>),
+    /// A signal (`TERM`, `15`, `RTMIN+3`); the last one given wins.
+    Signal(fn(&mut T) -> &mut Option<i32>),
+    /// Any other value; called for each use, in order (the last one wins).
+    Value(Setter<T>),
+    /// A value per use, collected; the environment variable lists them separated by commas.
+    Each(Setter<T>),
+}
+
+/// One option of an applet: how it is written, what `--help` says of it, what it sets.
+pub struct Opt<T> {
+    pub long: &'static str,
+    /// 0 when the option has no short form; `Opt { short: b's', ..Opt::signal(...) }`.
+    pub short: u8,
+    /// The value's name in `--help` (`DUR`); empty for a flag.
+    pub arg: &'static str,
+    /// Its description in `--help`; lines after the first are indented to match.
+    pub help: &'static str,
+    pub action: Action<T>,
+}
+
+impl<T> Opt<T> {
+    pub const fn flag(long: &'static str, field: fn(&mut T) -> &mut bool, help: &'static str) -> Self {
+        Opt { long, short: 0, arg: "", help, action: Action::Flag(field) }
+    }
+    pub const fn duration(
+        long: &'static str,
+        field: fn(&mut T) -> &mut Option<Duration>,
+        help: &'static str,
+    ) -> Self {
+        Opt { long, short: 0, arg: "DUR", help, action: Action::Duration(field) }
+    }
+    pub const fn signal(
+        long: &'static str,
+        field: fn(&mut T) -> &mut Option<i32>,
+        help: &'static str,
+    ) -> Self {
+        Opt { long, short: 0, arg: "SIG", help, action: Action::Signal(field) }
+    }
+    pub const fn value(long: &'static str, arg: &'static str, set: Setter<T>, help: &'static str) -> Self {
+        Opt { long, short: 0, arg, help, action: Action::Value(set) }
+    }
+    pub const fn each(long: &'static str, arg: &'static str, add: Setter<T>, help: &'static str) -> Self {
+        Opt { long, short: 0, arg, help, action: Action::Each(add) }
+    }
+
+    fn spec(&self) -> Spec {
+        let takes = match self.action {
+            Action::Flag(_) => Takes::Nothing,
+            Action::Duration(_) | Action::Signal(_) | Action::Value(_) => Takes::Value,
+            Action::Each(_) => Takes::Values,
+        };
+        Spec { long: self.long, short: self.short, arg: self.arg, help: self.help, takes }
+    }
+}
+
+/// An option as the (untyped) scanner and the help text see it.
+#[derive(Clone, Copy)]
+struct Spec {
+    long: &'static str,
+    short: u8,
+    arg: &'static str,
+    help: &'static str,
+    takes: Takes,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Takes {
+enum Takes {
     /// A flag; may repeat (`-vv`).
     Nothing,
     /// One value; the last one given wins.
@@ -32,25 +109,34 @@ pub enum Takes {
     Values,
 }
 
-pub struct Opt {
-    pub long: &'static str,
-    /// 0 when the option has no short form.
-    pub short: u8,
-    pub takes: Takes,
+const fn common(long: &'static str, short: u8) -> Spec {
+    Spec { long, short, arg: "", help: "", takes: Takes::Nothing }
 }
 
-pub const fn flag(long: &'static str, short: u8) -> Opt {
-    Opt { long, short, takes: Takes::Nothing }
-}
-pub const fn value(long: &'static str, short: u8) -> Opt {
-    Opt { long, short, takes: Takes::Value }
-}
-pub const fn values(long: &'static str, short: u8) -> Opt {
-    Opt { long, short, takes: Takes::Values }
-}
+/// Options every applet has, besides its own: `-v` and `-q` set the log level; `--help`
+/// and `--version` answer and end the applet. (Their help is COMMON_HELP.)
+const COMMON: [Spec; 4] =
+    [common("verbose", b'v'), common("quiet", b'q'), common("help", b'h'), common("version", 0)];
+const VERBOSE: usize = 0;
+const QUIET: usize = 1;
+const HELP: usize = 2;
+const VERSION_OPTION: usize = 3;
+/// The environment may set the log level, not ask for help.
+const COMMON_FROM_ENV: usize = 2;
 
-/// Options every applet has, besides its own.
-const COMMON: [Opt; 4] = [flag("help", b'h'), flag("version", 0), flag("verbose", b'v'), flag("quiet", b'q')];
+const COMMON_HELP: &str = concat!(
+    "  -v, --verbose      log more (repeatable); -q, --quiet: log less\n",
+    "  -h, --help         this text; --version: the version\n",
+);
+
+/// Where an option's description starts in `--help`.
+const HELP_COLUMN: usize = 21;
+
+/// An applet's `--help`: what comes before its options and what comes after them.
+pub struct Usage {
+    pub synopsis: &'static str,
+    pub notes: &'static str,
+}
 
 /// The process environment, as `NAME=value` byte strings (a view of envp).
 pub struct Env {
@@ -109,64 +195,161 @@ impl ChildEnv {
     }
 }
 
+/// What the command line and environment asked of an applet.
+pub enum Request<T> {
+    Run(Parsed<T>),
+    /// `--help` or `--version` was answered: the applet's work is done, with status 0.
+    Answered,
+}
+
 /// What the command line and environment said.
-pub struct Parsed {
-    found: Vec<(&'static str, &'static [u8])>,
+pub struct Parsed<T> {
+    pub options: T,
     /// The words after the options: the command and its arguments, or operands.
     pub operands: Args,
     /// The `INITBOX_*` variables that were used, to keep them from the child.
     pub used_env: Vec<Vec<u8>>,
 }
 
-impl Parsed {
-    pub fn count(&self, long: &str) -> usize {
-        self.found.iter().filter(|(name, _)| *name == long).count()
-    }
-
-    pub fn all<'a>(&'a self, long: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.found.iter().filter(move |(name, _)| *name == long).map(|(_, v)| *v)
-    }
-
-    pub fn last<'a>(&'a self, long: &'a str) -> Option<&'a [u8]> {
-        self.all(long).last()
-    }
-}
-
-/// Parses an applet's arguments (after its name), handles `--help` and `--version`, and
+/// Parses an applet's arguments (after its name), answers `--help` and `--version`, and
 /// starts logging at the level `-v`/`-q` ask for. `usage_code` is the status for a usage
 /// error (125 for wrappers, 2 for tools like killtree).
-pub fn start(
+pub fn start<T: Default>(
     applet: &'static str,
-    usage: &str,
-    opts: &[Opt],
+    usage: &Usage,
+    opts: &[Opt<T>],
     args: Args,
     env: &Env,
     usage_code: i32,
-) -> Result<Parsed> {
-    let mut parsed = parse(opts, args, env)
+) -> Result<Request<T>> {
+    let specs: Vec<Spec> = opts.iter().map(Opt::spec).collect();
+    let Some(scanned) = begin(applet, usage, &specs, args, env, usage_code)? else {
+        return Ok(Request::Answered);
+    };
+    let options = apply(opts, &scanned.found).map_err(|msg| Error::new(usage_code, msg))?;
+    Ok(Request::Run(Parsed { options, operands: scanned.operands, used_env: scanned.used_env }))
+}
+
+/// `start` but for the options' types: None when `--help` or `--version` was answered.
+/// Kept out of line: one copy for every applet, not one inlined into each.
+#[inline(never)]
+fn begin(
+    applet: &'static str,
+    usage: &Usage,
+    specs: &[Spec],
+    args: Args,
+    env: &Env,
+    usage_code: i32,
+) -> Result<Option<Scanned>> {
+    let scanned = scan(specs, args, env)
         .map_err(|msg| Error::new(usage_code, format!("{msg} (see '{applet} --help')")))?;
-    if parsed.count("help") > 0 {
-        let _ = sys::write_all(1, usage.as_bytes());
-        return Err(Error::quiet(0));
+    if scanned.common[HELP] > 0 {
+        let _ = sys::write_all(1, help_text(usage, specs).as_bytes());
+        return Ok(None);
     }
-    if parsed.count("version") > 0 {
+    if scanned.common[VERSION_OPTION] > 0 {
         let _ = sys::write_all(1, format!("initbox {VERSION} ({applet})\n").as_bytes());
-        return Err(Error::quiet(0));
+        return Ok(None);
     }
-    log::start(applet, parsed.count("verbose"), parsed.count("quiet"));
-    parsed.found.retain(|(name, _)| !matches!(*name, "verbose" | "quiet"));
-    Ok(parsed)
+    log::start(applet, scanned.common[VERBOSE], scanned.common[QUIET]);
+    Ok(Some(scanned))
 }
 
-pub fn parse(opts: &[Opt], args: Args, env: &Env) -> core::result::Result<Parsed, String> {
-    let all: Vec<&Opt> = opts.iter().chain(COMMON.iter()).collect();
-    let mut parsed = parse_command_line(&all, args)?;
-    parsed.fill_from_env(opts.iter().chain(COMMON.get(2..).unwrap_or_default()), env);
-    Ok(parsed)
+/// Options from their `INITBOX_<OPTION>` variables only (the personalities take another
+/// tool's command line): the options, and the variables used.
+pub fn from_env<T: Default>(opts: &[Opt<T>], env: &Env) -> core::result::Result<(T, Vec<Vec<u8>>), String> {
+    let specs: Vec<Spec> = opts.iter().map(Opt::spec).collect();
+    let mut found = Vec::new();
+    let used_env = read_env(&specs, &mut found, env);
+    Ok((apply(opts, &found)?, used_env))
 }
 
-fn parse_command_line(all: &[&Opt], args: Args) -> core::result::Result<Parsed, String> {
-    let mut found: Vec<(&'static str, &'static [u8])> = Vec::new();
+/// Parses without answering `--help` or starting the log (for tests).
+#[cfg(test)]
+pub fn parse<T: Default>(opts: &[Opt<T>], args: Args, env: &Env) -> core::result::Result<Parsed<T>, String> {
+    let specs: Vec<Spec> = opts.iter().map(Opt::spec).collect();
+    let scanned = scan(&specs, args, env)?;
+    let options = apply(opts, &scanned.found)?;
+    Ok(Parsed { options, operands: scanned.operands, used_env: scanned.used_env })
+}
+
+/// Hands each use of an option, in order, to its action.
+fn apply<T: Default>(opts: &[Opt<T>], found: &Found) -> core::result::Result<T, String> {
+    let mut options = T::default();
+    for &(index, value) in found {
+        let Some(opt) = opts.get(index) else { continue };
+        match opt.action {
+            Action::Flag(field) => *field(&mut options) = true,
+            Action::Duration(field) => *field(&mut options) = Some(duration::parse(value)?),
+            Action::Signal(field) => *field(&mut options) = Some(signal(value)?),
+            Action::Value(set) | Action::Each(set) => set(&mut options, value)?,
+        }
+    }
+    Ok(options)
+}
+
+fn signal(text: &[u8]) -> core::result::Result<i32, String> {
+    signals::parse(text).ok_or_else(|| signals::bad_signal(text))
+}
+
+/// The uses of an applet's options (by index in its table), in order, from the command
+/// line and then from the variables of the options it did not name.
+struct Scanned {
+    found: Found,
+    /// How often each of COMMON was given.
+    common: [usize; COMMON.len()],
+    operands: Args,
+    used_env: Vec<Vec<u8>>,
+}
+
+/// Options are found by index: in the applet's table, or past its end in COMMON.
+fn scan(specs: &[Spec], args: Args, env: &Env) -> core::result::Result<Scanned, String> {
+    let all: Vec<Spec> = specs.iter().chain(COMMON.iter()).copied().collect();
+    let (mut found, operands) = scan_command_line(&all, args)?;
+    let used_env = read_env(all.get(..specs.len() + COMMON_FROM_ENV).unwrap_or_default(), &mut found, env);
+    let mut common = [0; COMMON.len()];
+    found.retain(|&(index, _)| match common.get_mut(index.wrapping_sub(specs.len())) {
+        Some(count) => {
+            *count += 1;
+            false
+        }
+        None => true,
+    });
+    Ok(Scanned { found, common, operands, used_env })
+}
+
+/// Adds the uses of each option in `specs` not on the command line from its variable;
+/// returns the variables that were set.
+fn read_env(specs: &[Spec], found: &mut Found, env: &Env) -> Vec<Vec<u8>> {
+    let mut used_env = Vec::new();
+    for (index, spec) in specs.iter().enumerate() {
+        let var = env_name(spec.long);
+        let Some(text) = env.get(&var) else { continue };
+        used_env.push(var);
+        if found.iter().any(|(i, _)| *i == index) {
+            continue; // the command line wins
+        }
+        match spec.takes {
+            Takes::Nothing => {
+                let times = match text {
+                    b"" | b"0" => 0,
+                    _ => text::parse_decimal(text).map_or(1, |n| (n as usize).min(MAX_REPEAT)),
+                };
+                found.extend((0..times).map(|_| (index, &b""[..])));
+            }
+            Takes::Value => found.push((index, text)),
+            Takes::Values => {
+                found.extend(text.split(|&c| c == b',').filter(|v| !v.is_empty()).map(|v| (index, v)))
+            }
+        }
+    }
+    used_env
+}
+
+type Found = Vec<(usize, &'static [u8])>;
+
+fn scan_command_line(all: &[Spec], args: Args) -> core::result::Result<(Found, Args), String> {
+    let mut found: Found = Vec::new();
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         i += 1;
@@ -178,9 +361,10 @@ fn parse_command_line(all: &[&Opt], args: Args) -> core::result::Result<Parsed, 
                 Some(eq) => (body.get(..eq).unwrap_or_default(), body.get(eq + 1..)),
                 None => (body, None),
             };
-            let opt = all
+            let (index, opt) = all
                 .iter()
-                .find(|o| o.long.as_bytes() == name)
+                .enumerate()
+                .find(|(_, o)| o.long.as_bytes() == name)
                 .ok_or_else(|| format!("unknown option '--{}'", lossy(name)))?;
             let value = match (opt.takes, inline) {
                 (Takes::Nothing, Some(_)) => {
@@ -193,16 +377,17 @@ fn parse_command_line(all: &[&Opt], args: Args) -> core::result::Result<Parsed, 
                     args.get(i - 1).ok_or_else(|| format!("option '--{}' needs a value", opt.long))?
                 }
             };
-            found.push((opt.long, value));
+            found.push((index, value));
         } else if arg.len() > 1 && arg.first() == Some(&b'-') {
             let mut rest = arg.get(1..).unwrap_or_default();
             while let Some((&c, after)) = rest.split_first() {
-                let opt = all
+                let (index, opt) = all
                     .iter()
-                    .find(|o| o.short == c && c != 0)
+                    .enumerate()
+                    .find(|(_, o)| o.short == c && c != 0)
                     .ok_or_else(|| format!("unknown option '-{}'", lossy(&[c])))?;
                 if opt.takes == Takes::Nothing {
-                    found.push((opt.long, &[]));
+                    found.push((index, &[]));
                     rest = after;
                     continue;
                 }
@@ -212,7 +397,7 @@ fn parse_command_line(all: &[&Opt], args: Args) -> core::result::Result<Parsed, 
                 } else {
                     after
                 };
-                found.push((opt.long, value));
+                found.push((index, value));
                 break;
             }
         } else {
@@ -220,34 +405,39 @@ fn parse_command_line(all: &[&Opt], args: Args) -> core::result::Result<Parsed, 
             break;
         }
     }
-    Ok(Parsed { found, operands: args.tail(i), used_env: Vec::new() })
+    Ok((found, args.tail(i)))
 }
 
-impl Parsed {
-    /// Options not on the command line are taken from `INITBOX_<OPTION>` variables.
-    fn fill_from_env<'a>(&mut self, opts: impl Iterator<Item = &'a Opt>, env: &Env) {
-        for opt in opts {
-            let var = env_name(opt.long);
-            let Some(text) = env.get(&var) else { continue };
-            self.used_env.push(var);
-            if self.count(opt.long) > 0 {
-                continue; // the command line wins
-            }
-            match opt.takes {
-                Takes::Nothing => {
-                    let times = match text {
-                        b"" | b"0" => 0,
-                        _ => sys::parse_decimal(text).map_or(1, |n| (n as usize).min(MAX_REPEAT)),
-                    };
-                    self.found.extend((0..times).map(|_| (opt.long, &b""[..])));
-                }
-                Takes::Value => self.found.push((opt.long, text)),
-                Takes::Values => self
-                    .found
-                    .extend(text.split(|&c| c == b',').filter(|v| !v.is_empty()).map(|v| (opt.long, v))),
-            }
+/// `--help`: the synopsis, the options from the applet's table, then the notes.
+fn help_text(usage: &Usage, specs: &[Spec]) -> String {
+    let mut text = String::from(usage.synopsis);
+    text.push_str("\nOptions (each also as an environment variable INITBOX_<OPTION>):\n");
+    for spec in specs {
+        let mut left = String::from("  ");
+        if spec.short != 0 {
+            left.push_str(&format!("-{}, ", spec.short as char));
+        }
+        left.push_str("--");
+        left.push_str(spec.long);
+        if !spec.arg.is_empty() {
+            left.push(' ');
+            left.push_str(spec.arg);
+        }
+        let pad = HELP_COLUMN.saturating_sub(left.len()).max(2);
+        text.push_str(&left);
+        for (n, line) in spec.help.lines().enumerate() {
+            let indent = if n == 0 { pad } else { HELP_COLUMN };
+            text.extend(core::iter::repeat_n(' ', indent));
+            text.push_str(line);
+            text.push('\n');
         }
     }
+    text.push_str(COMMON_HELP);
+    if !usage.notes.is_empty() {
+        text.push('\n');
+        text.push_str(usage.notes);
+    }
+    text
 }
 
 /// `INITBOX_PDEATHSIG` for `pdeathsig`, `INITBOX_CHILDREN_ONLY` for `children-only`.
@@ -270,7 +460,30 @@ mod tests {
         args.iter().map(<[u8]>::to_vec).collect()
     }
 
-    const OPTS: [Opt; 3] = [value("grace", b'g'), values("map", 0), flag("all", b'a')];
+    #[derive(Default, Debug)]
+    struct Options {
+        grace: Option<Duration>,
+        map: Vec<&'static [u8]>,
+        all: bool,
+    }
+
+    const OPTS: [Opt<Options>; 3] = [
+        Opt { short: b'g', ..Opt::duration("grace", |o| &mut o.grace, "how long") },
+        Opt::each(
+            "map",
+            "FROM:TO",
+            |o, pair| {
+                o.map.push(pair);
+                Ok(())
+            },
+            "a mapping\nover two lines",
+        ),
+        Opt { short: b'a', ..Opt::flag("all", |o| &mut o.all, "everything") },
+    ];
+
+    fn specs() -> Vec<Spec> {
+        OPTS.iter().map(Opt::spec).collect()
+    }
 
     #[test]
     fn posix_order_and_forms() {
@@ -281,16 +494,19 @@ mod tests {
             &env,
         )
         .unwrap();
-        assert_eq!(p.last("grace"), Some(&b"5"[..]));
-        assert_eq!(p.count("all"), 1);
-        assert_eq!(p.all("map").collect::<Vec<_>>(), [&b"TERM:QUIT"[..]]);
+        assert_eq!(p.options.grace, Some(Duration::from_secs(5)));
+        assert!(p.options.all);
+        assert_eq!(p.options.map, [&b"TERM:QUIT"[..]]);
         assert_eq!(list(p.operands), list(words(&["sh", "-c", "--grace"])));
-        let p = parse(&OPTS, words(&["-vv", "--", "-a"]), &env).unwrap();
-        assert_eq!(p.count("verbose"), 2);
-        assert_eq!(list(p.operands), list(words(&["-a"])));
+        let scanned = scan(&specs(), words(&["-vv", "--", "-a"]), &env).unwrap();
+        assert_eq!(scanned.common[VERBOSE], 2);
+        assert!(scanned.found.is_empty());
+        assert_eq!(list(scanned.operands), list(words(&["-a"])));
         assert!(parse(&OPTS, words(&["--nope"]), &env).is_err());
         assert!(parse(&OPTS, words(&["--grace"]), &env).is_err());
         assert!(parse(&OPTS, words(&["-a=1"]), &env).is_err());
+        let bad = parse(&OPTS, words(&["--grace", "soon"]), &env).err().unwrap();
+        assert!(bad.starts_with("bad duration 'soon'"), "{bad}");
     }
 
     #[test]
@@ -302,9 +518,9 @@ mod tests {
             "PATH=/bin",
         ]));
         let p = parse(&OPTS, words(&["--grace", "1s", "app"]), &env).unwrap();
-        assert_eq!(p.last("grace"), Some(&b"1s"[..]));
-        assert_eq!(p.all("map").count(), 2);
-        assert_eq!(p.count("verbose"), 2);
+        assert_eq!(p.options.grace, Some(Duration::from_secs(1)));
+        assert_eq!(p.options.map.len(), 2);
+        assert_eq!(scan(&specs(), words(&[]), &env).unwrap().common[VERBOSE], 2);
         assert_eq!(p.used_env, list(words(&["INITBOX_GRACE", "INITBOX_MAP", "INITBOX_VERBOSE"])));
         let used: Vec<&[u8]> = p.used_env.iter().map(Vec::as_slice).collect();
         let mut child = env.for_child(&used);
@@ -313,5 +529,27 @@ mod tests {
         child.set(b"LISTEN_PID", b"1");
         assert_eq!(child.pointers().len(), 3);
         assert_eq!(child.added[0].as_bytes(), b"PATH=/usr/bin");
+        // Only the table's own variables: no INITBOX_VERBOSE.
+        let (options, used) = from_env(&OPTS, &env).unwrap();
+        assert_eq!(options.grace, Some(Duration::from_secs(30)));
+        assert_eq!(used, list(words(&["INITBOX_GRACE", "INITBOX_MAP"])));
+    }
+
+    #[test]
+    fn help_lists_the_table_in_columns() {
+        let usage = Usage { synopsis: "Usage: t [OPTIONS]\n", notes: "Notes.\n" };
+        let text = help_text(&usage, &specs());
+        assert_eq!(
+            text,
+            "Usage: t [OPTIONS]\n\
+             \nOptions (each also as an environment variable INITBOX_<OPTION>):\n\
+             \x20 -g, --grace DUR    how long\n\
+             \x20 --map FROM:TO      a mapping\n\
+             \x20                    over two lines\n\
+             \x20 -a, --all          everything\n\
+             \x20 -v, --verbose      log more (repeatable); -q, --quiet: log less\n\
+             \x20 -h, --help         this text; --version: the version\n\
+             \nNotes.\n"
+        );
     }
 }

@@ -10,7 +10,7 @@ use alloc::string::String;
 use core::fmt::Write;
 use core::time::Duration;
 
-use crate::signals::lossy;
+use crate::text::lossy;
 
 const UNITS: [(&[u8], u64); 4] = [(b"h", 3_600_000), (b"m", 60_000), (b"s", 1_000), (b"ms", 1)];
 

@@ -10,7 +10,7 @@ pub const NOT_FOUND: i32 = 127;
 #[derive(Debug)]
 pub struct Error {
     pub code: i32,
-    /// One line naming the problem; empty for a quiet exit (after `--help`, say).
+    /// One line naming the problem.
     pub message: String,
 }
 
@@ -24,10 +24,5 @@ impl Error {
     /// A usage or setup error of a wrapper applet: 125.
     pub fn usage(message: impl Into<String>) -> Self {
         Error::new(CANNOT_START, message)
-    }
-
-    /// Ends the applet with `code` and nothing more to say.
-    pub fn quiet(code: i32) -> Self {
-        Error::new(code, String::new())
     }
 }

@@ -21,40 +21,26 @@ mod robustness;
 #[cfg(not(test))]
 mod rt;
 mod signals;
+mod sort;
 mod spawn;
 mod supervise;
 mod sys;
 mod tree;
 
 mod pidfd;
+mod text;
 
-#[path = "../applets/compat.rs"]
-mod compat;
-#[path = "../applets/init.rs"]
-mod init;
-#[path = "../applets/killtree.rs"]
-mod killtree;
-#[path = "../applets/reap.rs"]
-mod reap;
-#[path = "../applets/sigfwd.rs"]
-mod sigfwd;
-#[path = "../applets/waitall.rs"]
-mod waitall;
+#[path = "../applets/mod.rs"]
+mod applets;
 
 use alloc::format;
 use alloc::vec::Vec;
 
 use applet::Applet;
+use applets::{APPLETS, PERSONALITIES};
 use cli::{Args, Env};
 use error::{CANNOT_START, Error, NOT_FOUND};
 use sys::CArray;
-
-const APPLETS: &[Applet] = &[init::APPLET, reap::APPLET, sigfwd::APPLET, killtree::APPLET, waitall::APPLET];
-
-/// init under other tools' names and command lines (not listed or installed: link them
-/// yourself where an image expects the original).
-const PERSONALITIES: &[Applet] =
-    &[compat::TINI, compat::DOCKER_INIT, compat::DUMB_INIT, compat::CATATONIT, compat::PODMAN_INIT];
 
 const USAGE: &str = "\
 Usage: initbox APPLET [ARG...]   or   APPLET [ARG...] through a link named APPLET
@@ -71,7 +57,8 @@ pub fn run(args: CArray, env: CArray) -> i32 {
     let (applet, applet_args) = match find(called_as) {
         Some(applet) => (applet, args.tail(1)),
         None => match multi_call(args) {
-            Ok(found) => found,
+            Ok(Dispatch::Applet(applet, applet_args)) => (applet, applet_args),
+            Ok(Dispatch::Done(code)) => return code,
             Err(err) => return report("initbox", err),
         },
     };
@@ -81,15 +68,22 @@ pub fn run(args: CArray, env: CArray) -> i32 {
     }
 }
 
-fn multi_call(args: Args) -> Result<(&'static Applet, Args), Error> {
+/// What `initbox ARG...` asks for.
+enum Dispatch {
+    Applet(&'static Applet, Args),
+    /// Answered by initbox itself (--list, --help, --version, --install): the exit status.
+    Done(i32),
+}
+
+fn multi_call(args: Args) -> Result<Dispatch, Error> {
     let rest = args.tail(2);
     match args.get(1) {
         None => Err(Error::usage(format!("no applet given; one of: {}", names().join(", ")))),
         Some(b"--list") => {
             let _ = sys::write_all(1, format!("{}\n", names().join("\n")).as_bytes());
-            Err(Error::quiet(0))
+            Ok(Dispatch::Done(0))
         }
-        Some(b"--install") => install(rest),
+        Some(b"--install") => install(rest).map(Dispatch::Done),
         Some(b"--help" | b"-h") => {
             let mut text = alloc::string::String::from(USAGE);
             for applet in APPLETS {
@@ -101,21 +95,21 @@ fn multi_call(args: Args) -> Result<(&'static Applet, Args), Error> {
             }
             text.push_str("\n'initbox APPLET --help' describes each.\n");
             let _ = sys::write_all(1, text.as_bytes());
-            Err(Error::quiet(0))
+            Ok(Dispatch::Done(0))
         }
         Some(b"--version") => {
             let _ =
                 sys::write_all(1, format!("initbox {} (commit {})\n", cli::VERSION, cli::COMMIT).as_bytes());
-            Err(Error::quiet(0))
+            Ok(Dispatch::Done(0))
         }
         Some(name) => match find(name) {
-            Some(applet) => Ok((applet, rest)),
+            Some(applet) => Ok(Dispatch::Applet(applet, rest)),
             None if name.starts_with(b"-") => {
-                Err(Error::usage(format!("unknown option '{}' (see --help)", signals::lossy(name))))
+                Err(Error::usage(format!("unknown option '{}' (see --help)", text::lossy(name))))
             }
             None => Err(Error::new(
                 NOT_FOUND,
-                format!("unknown applet '{}'; one of: {}", signals::lossy(name), names().join(", ")),
+                format!("unknown applet '{}'; one of: {}", text::lossy(name), names().join(", ")),
             )),
         },
     }
@@ -125,7 +119,8 @@ fn multi_call(args: Args) -> Result<(&'static Applet, Args), Error> {
 /// shell (`RUN ["/initbox", "--install", "/sbin"]` in a scratch image). The links are
 /// relative (`init -> initbox`), so a root staged on the host or in a build stage still
 /// works once it is moved or copied whole.
-fn install(args: Args) -> Result<(&'static Applet, Args), Error> {
+/// Returns 1 if a link could not be made (each failure has its line).
+fn install(args: Args) -> Result<i32, Error> {
     let (1, Some(dir)) = (args.len(), args.get(0)) else {
         return Err(Error::usage("--install takes one directory"));
     };
@@ -151,11 +146,11 @@ fn install(args: Args) -> Result<(&'static Applet, Args), Error> {
         if let Err(err) = sys::symlink(&sys::c_string(&target), &link) {
             failed = true;
             let line =
-                format!("initbox: cannot link {}: {}\n", signals::lossy(link.as_bytes()), sys::strerror(err));
+                format!("initbox: cannot link {}: {}\n", text::lossy(link.as_bytes()), sys::strerror(err));
             let _ = sys::write_all(2, line.as_bytes());
         }
     }
-    Err(Error::quiet(if failed { 1 } else { 0 }))
+    Ok(if failed { 1 } else { 0 })
 }
 
 fn find(name: &[u8]) -> Option<&'static Applet> {
@@ -172,8 +167,6 @@ fn basename(path: &[u8]) -> &[u8] {
 
 /// Prints an error as `applet: message` and gives its exit status.
 fn report(applet: &str, err: Error) -> i32 {
-    if !err.message.is_empty() {
-        let _ = sys::write_all(2, format!("{applet}: {}\n", err.message).as_bytes());
-    }
+    let _ = sys::write_all(2, format!("{applet}: {}\n", err.message).as_bytes());
     err.code
 }

@@ -10,6 +10,7 @@ use core::time::Duration;
 use crate::info;
 use crate::proc::{self, ProcStat};
 use crate::sys::{self, Errno, Pid};
+use crate::text;
 
 /// How often exits are checked for processes held without a pidfd.
 const FALLBACK_POLL: Duration = Duration::from_millis(20);
@@ -28,7 +29,7 @@ pub struct Held {
     pub stat: ProcStat,
     /// None without a pidfd (refused, or no descriptor left): then the pid and start time
     /// name the process, checked in /proc before each signal.
-    fd: Option<c_int>,
+    fd: Option<sys::Fd>,
 }
 
 impl Held {
@@ -84,8 +85,8 @@ impl Held {
     }
 
     pub fn signal(&self, sig: i32) -> Result<(), Errno> {
-        match self.fd {
-            Some(fd) => match sys::pidfd_send_signal(fd, sig) {
+        match &self.fd {
+            Some(fd) => match sys::pidfd_send_signal(fd.raw(), sig) {
                 // A seccomp filter may allow pidfd_open and refuse this one; a real lack
                 // of permission fails the same way with kill().
                 Err(libc::EPERM) => {
@@ -116,18 +117,11 @@ impl Held {
     /// time name the process, and new members are held that way too. Returns whether
     /// there was one to give back.
     pub fn release_fd(&mut self) -> bool {
-        let Some(fd) = self.fd.take() else { return false };
-        sys::close(fd);
+        if self.fd.take().is_none() {
+            return false;
+        }
         short_of_descriptors();
         true
-    }
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        if let Some(fd) = self.fd {
-            sys::close(fd);
-        }
     }
 }
 
@@ -157,13 +151,13 @@ fn refused(err: Errno) {
     }
 }
 
-fn open(pid: Pid) -> Result<Option<c_int>, Errno> {
+fn open(pid: Pid) -> Result<Option<sys::Fd>, Errno> {
     if NO_PIDFDS.load(Ordering::Relaxed) || FDS_SHORT.load(Ordering::Relaxed) {
         return Ok(None);
     }
     match sys::pidfd_open(pid) {
-        Ok(fd) if fd >= FD_CEILING.load(Ordering::Relaxed) => {
-            sys::close(fd);
+        Ok(fd) if fd.raw() >= FD_CEILING.load(Ordering::Relaxed) => {
+            drop(fd);
             short_of_descriptors();
             Ok(None)
         }
@@ -200,7 +194,7 @@ pub fn read_stat(pid: Pid) -> Result<Option<(ProcStat, u32)>, Errno> {
         .split(|&c| c == b' ')
         .filter(|f| !f.is_empty())
         .nth(17)
-        .and_then(sys::parse_decimal)
+        .and_then(text::parse_decimal)
         .map_or(1, |n| n.max(1) as u32);
     Ok(Some((stat, threads)))
 }
@@ -216,8 +210,8 @@ pub fn hold_operands<'a>(
     let mut held = Vec::new();
     let mut missing = false;
     for text in operands {
-        let pid = sys::parse_decimal(text).filter(|pid| *pid > 0).ok_or_else(|| {
-            crate::error::Error::new(usage_code, alloc::format!("bad pid '{}'", crate::signals::lossy(text)))
+        let pid = text::parse_decimal(text).filter(|pid| *pid > 0).ok_or_else(|| {
+            crate::error::Error::new(usage_code, alloc::format!("bad pid '{}'", crate::text::lossy(text)))
         })?;
         if pid == spare {
             crate::warn!("pid {pid} is this process itself: skipped");
@@ -252,10 +246,10 @@ pub fn wait_exited(targets: &[Held], timeout: Option<Duration>) -> Result<bool, 
     let deadline = timeout.map(|t| sys::now() + t);
     let mut waiting: Vec<&Held> = targets.iter().collect();
     loop {
-        let fds: Vec<c_int> = waiting.iter().filter_map(|t| t.fd).collect();
+        let fds: Vec<c_int> = waiting.iter().filter_map(|t| t.fd.as_ref().map(sys::Fd::raw)).collect();
         let exited = sys::poll_readable(&fds, Some(Duration::ZERO))?;
         let mut exited = exited.iter();
-        waiting.retain(|t| match t.fd {
+        waiting.retain(|t| match &t.fd {
             Some(_) => !exited.next().copied().unwrap_or(false),
             // Unreadable /proc (no descriptor free for a moment): still waiting.
             None => t.is_alive_same().unwrap_or(true),
@@ -270,7 +264,7 @@ pub fn wait_exited(targets: &[Held], timeout: Option<Duration>) -> Result<bool, 
         };
         let fallback = waiting.iter().any(|t| t.fd.is_none());
         let nap = if fallback { Some(left.map_or(FALLBACK_POLL, |l| l.min(FALLBACK_POLL))) } else { left };
-        let fds: Vec<c_int> = waiting.iter().filter_map(|t| t.fd).collect();
+        let fds: Vec<c_int> = waiting.iter().filter_map(|t| t.fd.as_ref().map(sys::Fd::raw)).collect();
         sys::poll_readable(&fds, nap)?;
     }
 }

@@ -4,6 +4,7 @@ use alloc::vec::Vec;
 use core::fmt::Write;
 
 use crate::sys::{self, Errno, Pid};
+use crate::text;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProcStat {
@@ -58,12 +59,12 @@ pub fn parse_stat(line: &[u8]) -> Option<ProcStat> {
     if close < open {
         return None;
     }
-    let pid = sys::parse_decimal(line.get(..open)?.strip_suffix(b" ")?)?;
+    let pid = text::parse_decimal(line.get(..open)?.strip_suffix(b" ")?)?;
     let name = Name::new(line.get(open + 1..close)?);
     let mut fields = line.get(close + 1..)?.split(|&c| c == b' ').filter(|f| !f.is_empty());
     let state = *fields.next()?.first()?;
-    let ppid = sys::parse_decimal(fields.next()?)?;
-    let pgrp = sys::parse_decimal(fields.next()?)?;
+    let ppid = text::parse_decimal(fields.next()?)?;
+    let pgrp = text::parse_decimal(fields.next()?)?;
     // Skip session .. itrealvalue (16 fields) to reach starttime, field 22 of proc(5).
     let start = fields.nth(16)?;
     if start.is_empty() || !start.iter().all(u8::is_ascii_digit) {

@@ -4,6 +4,7 @@ use alloc::format;
 use alloc::string::String;
 
 use crate::sys::{self, Errno, SigBits};
+use crate::text::{self, lossy};
 
 const NAMES: [&str; 32] = [
     "", "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE",
@@ -31,7 +32,7 @@ pub const TTOU: i32 = 22;
 
 /// Parses `TERM`, `SIGTERM`, `term`, `15`, `RTMIN+3`, `SIGRTMAX-1`.
 pub fn parse(text: &[u8]) -> Option<i32> {
-    if let Some(n) = sys::parse_decimal(text) {
+    if let Some(n) = text::parse_decimal(text) {
         return (1..=64).contains(&n).then_some(n);
     }
     let upper: alloc::vec::Vec<u8> = text.iter().map(u8::to_ascii_uppercase).collect();
@@ -47,8 +48,8 @@ pub fn parse(text: &[u8]) -> Option<i32> {
         let rest = name.strip_prefix(base)?;
         let sig = match rest.split_first() {
             None => start,
-            Some((b'+', n)) => start + sys::parse_decimal(n)?,
-            Some((b'-', n)) => start - sys::parse_decimal(n)?,
+            Some((b'+', n)) => start + text::parse_decimal(n)?,
+            Some((b'-', n)) => start - text::parse_decimal(n)?,
             Some(_) => return None,
         };
         (RTMIN..=RTMAX).contains(&sig).then_some(sig)
@@ -164,14 +165,6 @@ impl Default for SignalMap {
 }
 
 impl SignalMap {
-    pub fn from_pairs<'a>(pairs: impl Iterator<Item = &'a [u8]>) -> Result<Self, String> {
-        let mut map = SignalMap::default();
-        for pair in pairs {
-            map.add(pair)?;
-        }
-        Ok(map)
-    }
-
     /// Adds one `FROM:TO` pair; the error text names what is wrong.
     pub fn add(&mut self, pair: &[u8]) -> Result<(), String> {
         let bad =
@@ -199,39 +192,6 @@ impl SignalMap {
 
 pub fn bad_signal(text: &[u8]) -> String {
     format!("bad signal '{}': use a name like TERM, SIGUSR1, RTMIN+2 or a number 1-64", lossy(text))
-}
-
-/// Bytes as text for messages: invalid UTF-8 shown as U+FFFD, control characters escaped
-/// (`\n`, `\u{1b}`), so that a message stays one line whatever the user typed.
-pub fn lossy(bytes: &[u8]) -> String {
-    format!("{}", shown(bytes))
-}
-
-/// `lossy` without allocating, for log lines on the shutdown path.
-pub fn shown(bytes: &[u8]) -> Shown<'_> {
-    Shown(bytes)
-}
-
-pub struct Shown<'a>(&'a [u8]);
-
-impl core::fmt::Display for Shown<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-        for chunk in self.0.utf8_chunks() {
-            for c in chunk.valid().chars() {
-                if c.is_control() {
-                    for e in c.escape_default() {
-                        core::fmt::Write::write_char(f, e)?;
-                    }
-                } else {
-                    core::fmt::Write::write_char(f, c)?;
-                }
-            }
-            if !chunk.invalid().is_empty() {
-                core::fmt::Write::write_char(f, char::REPLACEMENT_CHARACTER)?;
-            }
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -8,11 +8,12 @@ use alloc::format;
 use alloc::vec::Vec;
 use core::ffi::c_char;
 
-use crate::cli::{Args, ChildEnv, Env, Parsed};
+use crate::cli::{Args, ChildEnv, Env};
 use crate::error::{Error, NOT_EXECUTABLE, NOT_FOUND, Result};
 use crate::hooks::Hooks;
-use crate::signals::{self, lossy};
+use crate::signals;
 use crate::sys::{self, Forked, Pid};
+use crate::text::lossy;
 
 const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -40,13 +41,14 @@ pub enum Grouping {
 
 impl Command {
     /// The command a wrapper applet was given, with the environment it should see.
-    pub fn from_operands(parsed: &Parsed, env: &Env) -> Result<Command> {
-        if parsed.operands.is_empty() {
+    /// `used_env`: the applet's own variables, kept from the command.
+    pub fn from_operands(operands: Args, used_env: &[Vec<u8>], env: &Env) -> Result<Command> {
+        if operands.is_empty() {
             return Err(Error::usage("no command given (see --help)"));
         }
-        let used: Vec<&[u8]> = parsed.used_env.iter().map(Vec::as_slice).collect();
+        let used: Vec<&[u8]> = used_env.iter().map(Vec::as_slice).collect();
         Ok(Command {
-            argv: parsed.operands,
+            argv: operands,
             env: env.for_child(&used),
             group: Grouping::OwnGroup,
             inherit_signals: false,
@@ -68,28 +70,23 @@ impl Command {
         // of an interactive shell must not take it from the shell.
         let take_terminal = sys::isatty(0) && sys::tcgetpgrp(0) == Ok(sys::getpgrp());
         let pid = match sys::fork() {
-            Err(err) => {
-                if let Some((read, write)) = report {
-                    sys::close(read);
-                    sys::close(write);
-                }
-                return Err(cannot(err));
-            }
+            Err(err) => return Err(cannot(err)),
             Ok(Forked::Child) => {
-                if let Some((read, _)) = report {
-                    sys::close(read);
-                }
-                self.become_command(take_terminal, &candidates, envp.as_ptr(), report.map(|(_, w)| w))
+                let report_write = report.map(|(read, write)| {
+                    drop(read);
+                    write
+                });
+                self.become_command(take_terminal, &candidates, envp.as_ptr(), report_write)
             }
             Ok(Forked::Parent(pid)) => pid,
         };
         let Some((report_read, report_write)) = report else { return Ok(pid) };
-        sys::close(report_write);
+        drop(report_write);
         // The read returns at exec (the pipe closes) or with the child's errno: either way
         // the child has its group or session by then, before any signal is forwarded.
         let mut buf = [0u8; 4];
-        let got = sys::read(report_read, &mut buf).unwrap_or(0);
-        sys::close(report_read);
+        let got = sys::read(report_read.raw(), &mut buf).unwrap_or(0);
+        drop(report_read);
         if got < buf.len() {
             return Ok(pid);
         }
@@ -116,7 +113,7 @@ impl Command {
         take_terminal: bool,
         candidates: &[CString],
         envp: *const *const c_char,
-        report: Option<i32>,
+        report: Option<sys::Fd>,
     ) -> ! {
         if let Some(hooks) = self.hooks {
             hooks.in_child();
@@ -175,7 +172,7 @@ impl Command {
         }
         match report {
             Some(fd) => {
-                let _ = sys::write_all(fd, &error.to_ne_bytes());
+                let _ = sys::write_all(fd.raw(), &error.to_ne_bytes());
             }
             None => {
                 let err = exec_error(self.argv.get(0).unwrap_or_default(), error);

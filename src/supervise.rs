@@ -16,32 +16,35 @@ use core::time::Duration;
 use crate::error::{CANNOT_START, Error, Result};
 use crate::hooks::Hooks;
 use crate::proc::{self, ProcStat};
-use crate::signals::{self, SignalMap, lossy, shown};
+use crate::signals::{self, SignalMap};
 use crate::spawn::Command;
 use crate::sys::{self, Pid, Status};
+use crate::text::{lossy, shown};
 use crate::{debug, info, warn};
 use crate::{duration, pidfd};
+use alloc::string::String;
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub enum Forward {
     /// The command only.
     Child,
     /// The command's process group.
+    #[default]
     Group,
     /// The command and every descendant, found by parentage in /proc.
     Tree,
 }
 
 impl Forward {
-    /// `--to child|group|tree` (tree only where `tree_allowed`); group when not given.
-    pub fn parse(text: Option<&[u8]>, tree_allowed: bool) -> Result<Forward> {
+    /// `--to child|group|tree` (tree only where `tree_allowed`).
+    pub fn parse(text: &[u8], tree_allowed: bool) -> core::result::Result<Forward, String> {
         match text {
-            None | Some(b"group") => Ok(Forward::Group),
-            Some(b"child") => Ok(Forward::Child),
-            Some(b"tree") if tree_allowed => Ok(Forward::Tree),
-            Some(other) => {
+            b"group" => Ok(Forward::Group),
+            b"child" => Ok(Forward::Child),
+            b"tree" if tree_allowed => Ok(Forward::Tree),
+            other => {
                 let choices = if tree_allowed { "child, group or tree" } else { "child or group" };
-                Err(Error::usage(alloc::format!("bad --to '{}': use {choices}", lossy(other))))
+                Err(alloc::format!("bad --to '{}': use {choices}", lossy(other)))
             }
         }
     }

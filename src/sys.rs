@@ -57,33 +57,47 @@ pub fn read(fd: c_int, buf: &mut [u8]) -> Result<usize, Errno> {
     }
 }
 
-pub fn close(fd: c_int) {
+fn close(fd: c_int) {
     // SAFETY: closing a descriptor we own; a bad descriptor only yields EBADF.
     unsafe { libc::close(fd) };
 }
 
-/// Reads a whole (small) file, such as one under /proc.
-pub fn read_file(path: &CStr) -> Result<Vec<u8>, Errno> {
-    // SAFETY: path is NUL-terminated; the flags ask for nothing unusual.
-    let fd = check(unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) })?;
-    let mut data = Vec::with_capacity(512);
-    let mut chunk = [0u8; 512];
-    let result = loop {
-        match read(fd, &mut chunk) {
-            Ok(0) => break Ok(data),
-            Ok(n) => data.extend_from_slice(chunk.get(..n).unwrap_or_default()),
-            Err(err) => break Err(err),
-        }
-    };
-    close(fd);
-    result
+/// A descriptor this process opened: closed when dropped, so no error path leaks it.
+pub struct Fd(c_int);
+
+impl Fd {
+    pub fn raw(&self) -> c_int {
+        self.0
+    }
 }
 
-pub fn parse_decimal(digits: &[u8]) -> Option<i32> {
-    if digits.is_empty() || digits.len() > 9 || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
+impl Drop for Fd {
+    fn drop(&mut self) {
+        close(self.0);
     }
-    Some(digits.iter().fold(0, |n, d| n * 10 + i32::from(d - b'0')))
+}
+
+/// open(2) for reading, close-on-exec. The raw system call: musl's open() follows
+/// O_CLOEXEC with an fcntl, a third more system calls when a freeze reads thousands of
+/// /proc files.
+fn open_read(path: &CStr, extra_flags: c_int) -> Result<Fd, Errno> {
+    let flags = libc::O_RDONLY | libc::O_CLOEXEC | extra_flags;
+    // SAFETY: path is NUL-terminated; the flags ask for nothing unusual.
+    let ret = unsafe { libc::syscall(libc::SYS_openat, libc::AT_FDCWD, path.as_ptr(), flags, 0) };
+    if ret < 0 { Err(errno()) } else { Ok(Fd(ret as c_int)) }
+}
+
+/// Reads a whole (small) file, such as one under /proc.
+pub fn read_file(path: &CStr) -> Result<Vec<u8>, Errno> {
+    let fd = open_read(path, 0)?;
+    let mut data = Vec::with_capacity(512);
+    let mut chunk = [0u8; 512];
+    loop {
+        match read(fd.raw(), &mut chunk)? {
+            0 => return Ok(data),
+            n => data.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+        }
+    }
 }
 
 pub fn getpid() -> Pid {
@@ -206,9 +220,8 @@ pub fn chdir(path: &CStr) -> Result<(), Errno> {
 }
 
 /// The directory `path` as an O_PATH descriptor (close-on-exec), to return to with fchdir.
-pub fn open_directory(path: &CStr) -> Result<c_int, Errno> {
-    // SAFETY: path is NUL-terminated; the flags ask for nothing unusual.
-    check(unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) })
+pub fn open_directory(path: &CStr) -> Result<Fd, Errno> {
+    open_read(path, libc::O_PATH | libc::O_DIRECTORY)
 }
 
 pub fn fchdir(fd: c_int) -> Result<(), Errno> {
@@ -387,11 +400,11 @@ pub fn now() -> Duration {
 }
 
 /// A pipe whose ends close on exec: (read end, write end).
-pub fn pipe_cloexec() -> Result<(c_int, c_int), Errno> {
+pub fn pipe_cloexec() -> Result<(Fd, Fd), Errno> {
     let mut fds = [0 as c_int; 2];
     // SAFETY: fds is a valid array of two ints.
     check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
-    Ok((fds[0], fds[1]))
+    Ok((Fd(fds[0]), Fd(fds[1])))
 }
 
 pub fn symlink(target: &CStr, link: &CStr) -> Result<(), Errno> {
@@ -539,10 +552,10 @@ pub fn execve_raw(path: &CStr, argv: *const *const c_char, envp: *const *const c
 }
 
 /// pidfd_open(2): a descriptor that names one process for as long as it is held.
-pub fn pidfd_open(pid: Pid) -> Result<c_int, Errno> {
+pub fn pidfd_open(pid: Pid) -> Result<Fd, Errno> {
     // SAFETY: pidfd_open takes integers and returns a new descriptor or -1.
     let ret = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    if ret < 0 { Err(errno()) } else { Ok(ret as c_int) }
+    if ret < 0 { Err(errno()) } else { Ok(Fd(ret as c_int)) }
 }
 
 /// pidfd_send_signal(2): signals exactly the process the pidfd names, never a successor.
@@ -592,25 +605,19 @@ pub fn tcgetpgrp(fd: c_int) -> Result<Pid, Errno> {
 pub fn for_each_numeric_entry(path: &CStr, mut each: impl FnMut(Pid)) -> Result<(), Errno> {
     let mut offset: i64 = 0;
     loop {
-        // SAFETY: path is NUL-terminated; the flags ask for nothing unusual.
-        let fd = check(unsafe {
-            libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC)
-        })?;
+        let fd = open_read(path, libc::O_DIRECTORY)?;
         // SAFETY: lseek on a descriptor we own; a directory's offset is the cookie getdents gave.
-        if offset != 0 && unsafe { libc::lseek(fd, offset, libc::SEEK_SET) } < 0 {
-            let err = errno();
-            close(fd);
-            return Err(err);
+        if offset != 0 && unsafe { libc::lseek(fd.raw(), offset, libc::SEEK_SET) } < 0 {
+            return Err(errno());
         }
         let mut buf = [0u8; 4096];
         // SAFETY: buf is writable for its length; the kernel writes whole linux_dirent64
         // records into it.
-        let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
-        let err = errno();
-        close(fd);
+        let n = unsafe { libc::syscall(libc::SYS_getdents64, fd.raw(), buf.as_mut_ptr(), buf.len()) };
         if n < 0 {
-            return Err(err);
+            return Err(errno());
         }
+        drop(fd);
         if n == 0 {
             return Ok(());
         }
@@ -631,7 +638,7 @@ pub fn for_each_numeric_entry(path: &CStr, mut each: impl FnMut(Pid)) -> Result<
             }
             let name = buf.get(at + 19..(at + usize::from(reclen)).min(end)).unwrap_or_default();
             let name = name.get(..memchr::memchr(0, name).unwrap_or(name.len())).unwrap_or_default();
-            if let (Some(pid), Some(slot)) = (parse_decimal(name), batch.get_mut(count)) {
+            if let (Some(pid), Some(slot)) = (crate::text::parse_decimal(name), batch.get_mut(count)) {
                 *slot = pid;
                 count += 1;
             }
@@ -646,22 +653,18 @@ pub fn for_each_numeric_entry(path: &CStr, mut each: impl FnMut(Pid)) -> Result<
 
 /// Reads a small file (one under /proc) into `buf`; returns the length read.
 pub fn read_into(path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
-    // SAFETY: path is NUL-terminated; the flags ask for nothing unusual.
-    let fd = check(unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) })?;
+    let fd = open_read(path, 0)?;
     let mut len = 0;
-    let result = loop {
-        let Some(rest) = buf.get_mut(len..) else { break Ok(len) };
-        if rest.is_empty() {
-            break Ok(len);
+    loop {
+        let rest = match buf.get_mut(len..) {
+            Some(rest) if !rest.is_empty() => rest,
+            _ => return Ok(len),
+        };
+        match read(fd.raw(), rest)? {
+            0 => return Ok(len),
+            n => len += n,
         }
-        match read(fd, rest) {
-            Ok(0) => break Ok(len),
-            Ok(n) => len += n,
-            Err(err) => break Err(err),
-        }
-    };
-    close(fd);
-    result
+    }
 }
 
 /// How log lines reach stderr without ever blocking PID 1.
@@ -809,12 +812,9 @@ pub fn main_arguments(array: *const *const c_char) -> CArray {
 /// the kernel names it in /proc/self/fd: the same form as /proc/self/exe, and without
 /// realpath(3), which would add a kilobyte of libc.
 pub fn real_dir(path: &CStr) -> Result<Vec<u8>, Errno> {
-    let flags = libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC;
-    // SAFETY: path is NUL-terminated; O_PATH opens the directory without reading it.
-    let fd = check(unsafe { libc::open(path.as_ptr(), flags) })?;
-    let real = readlink(&c_string(alloc::format!("/proc/self/fd/{fd}").as_bytes()));
-    close(fd);
-    real
+    // O_PATH: the directory is named, not read.
+    let fd = open_read(path, libc::O_PATH | libc::O_DIRECTORY)?;
+    readlink(&c_string(alloc::format!("/proc/self/fd/{}", fd.raw()).as_bytes()))
 }
 
 /// The path from directory `dir` to `target` (both canonical and absolute): what a symbolic
@@ -874,29 +874,18 @@ pub fn fd_open(fd: c_int) -> Result<(), Errno> {
 /// stat line comes in one read), which saves the read that would return 0.
 pub fn read_file_into(path: &CStr, out: &mut Vec<u8>, line_ends_it: bool) -> Result<(), Errno> {
     out.clear();
-    // The raw system call: musl's open() follows O_CLOEXEC with an fcntl, a third more
-    // system calls when a freeze reads thousands of these files.
-    // SAFETY: path is NUL-terminated; the flags ask for nothing unusual.
-    let ret = unsafe {
-        libc::syscall(libc::SYS_openat, libc::AT_FDCWD, path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC, 0)
-    };
-    let fd = if ret < 0 { return Err(errno()) } else { ret as c_int };
+    let fd = open_read(path, 0)?;
     let mut chunk = [0u8; 4096];
-    let result = loop {
-        match read(fd, &mut chunk) {
-            Ok(0) => break Ok(()),
-            Ok(n) => {
-                let got = chunk.get(..n).unwrap_or_default();
-                out.extend_from_slice(got);
-                if line_ends_it && got.last() == Some(&b'\n') {
-                    break Ok(());
-                }
-            }
-            Err(err) => break Err(err),
+    loop {
+        let got = match read(fd.raw(), &mut chunk)? {
+            0 => return Ok(()),
+            n => chunk.get(..n).unwrap_or_default(),
+        };
+        out.extend_from_slice(got);
+        if line_ends_it && got.last() == Some(&b'\n') {
+            return Ok(());
         }
-    };
-    close(fd);
-    result
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,9 @@ use core::time::Duration;
 use crate::pidfd::{self, Held};
 use crate::proc::{self, ProcStat};
 use crate::signals;
+use crate::sort;
 use crate::sys::{self, Errno, Pid, SigBits};
+use crate::text;
 use crate::{debug, warn};
 
 /// How long to let queued SIGSTOPs take effect before looking again.
@@ -221,11 +223,10 @@ impl Tree {
             let table = if self.child_files || ready.is_empty() {
                 Vec::new()
             } else {
-                let mut table = self.retry(proc::all).map_err(Halt::Failed)?;
-                table.sort_unstable_by_key(|p| p.ppid);
-                table
+                self.retry(proc::all).map_err(Halt::Failed)?
             };
-            let by_parent: Vec<&ProcStat> = table.iter().collect();
+            let mut by_parent: Vec<&ProcStat> = table.iter().collect();
+            sort::sort_by_key(&mut by_parent, |p| p.ppid);
             for (i, threads, stopped) in ready {
                 self.adopt_children(i, threads, &by_parent).map_err(Halt::Failed)?;
                 if stopped && self.stages.get(i) == Some(&Stage::Stopping) {
@@ -327,18 +328,18 @@ fn children_of(pid: Pid, threads: u32) -> Result<Vec<Pid>, Errno> {
                 Err(err) => return Err(err),
             }
             let before = kids.len();
-            kids.extend(text.split(|&c| c == b' ').filter_map(sys::parse_decimal));
+            kids.extend(text.split(|&c| c == b' ').filter_map(text::parse_decimal));
             if text.len() < LONG_LIST {
                 break;
             }
-            kids.sort_unstable();
+            sort::sort_by_key(&mut kids, |&pid| pid);
             kids.dedup();
             if kids.len() == before {
                 break;
             }
         }
     }
-    kids.sort_unstable();
+    sort::sort_by_key(&mut kids, |&pid| pid);
     kids.dedup();
     Ok(kids)
 }
