@@ -769,7 +769,6 @@ fn personality_supervisor(env: &Env, as_pid1: bool) -> Result<(Supervisor, Child
     } else {
         Supervisor { after: AfterCommand::Leave, stop_signals_shut_down: false, ..Supervisor::default() }
     };
-    let used: Vec<&[u8]> = used.iter().map(Vec::as_slice).collect();
     Ok((supervisor, env.for_child(&used)))
 }
 
@@ -780,6 +779,7 @@ struct EnvOptions {
     stop_delay: Option<Duration>,
 }
 
+/// (No help: the personalities print the originals' help.)
 const ENV_OPTIONS: [Opt<EnvOptions>; 2] =
     [Opt::duration("grace", |o| &mut o.grace, ""), Opt::duration("stop-delay", |o| &mut o.stop_delay, "")];
 

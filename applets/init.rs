@@ -68,7 +68,7 @@ pub(crate) const OPTIONS: [Opt<Options>; 6] = [
         "forward signals to the command's process group\n\
          (default) or to the command only",
     ),
-    Opt::each("map", "FROM:TO", |o, pair| o.map.add(pair), MAP_HELP),
+    Opt::each("map", "FROM:TO", |o, pair| o.map.add(pair), signals::MAP_HELP),
     Opt::each(
         "success",
         "CODE",
@@ -77,9 +77,6 @@ pub(crate) const OPTIONS: [Opt<Options>; 6] = [
     ),
     Opt::signal("pdeathsig", |o| &mut o.pdeathsig, "signal init gets when its parent dies (not as PID 1)"),
 ];
-
-/// `--map`, as init, reap and sigfwd describe it.
-pub const MAP_HELP: &str = "forward signal FROM as TO; TO=none drops it (repeatable)";
 
 /// The grace for what is left when the command exits by itself (nothing outside bounds it).
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);

@@ -1,7 +1,6 @@
 //! reap — duty 3: wait() on every child and adopted orphan. With no command, a pause
 //! process for a pod or a shared PID namespace.
 
-use super::init;
 use crate::prelude::*;
 
 pub const APPLET: Applet =
@@ -28,7 +27,7 @@ pub(crate) struct Options {
 }
 
 pub(crate) const OPTIONS: [Opt<Options>; 1] =
-    [Opt::each("map", "FROM:TO", |o, pair| o.map.add(pair), init::MAP_HELP)];
+    [Opt::each("map", "FROM:TO", |o, pair| o.map.add(pair), signals::MAP_HELP)];
 
 fn main(args: Args, env: &Env) -> Result<i32> {
     let Request::Run(parsed) = cli::start("reap", &USAGE, &OPTIONS, args, env, CANNOT_START)? else {

@@ -1,6 +1,5 @@
 //! sigfwd — duty 2: pass every catchable signal on to the command.
 
-use super::init;
 use crate::prelude::*;
 
 pub const APPLET: Applet = Applet {
@@ -35,7 +34,7 @@ pub(crate) const OPTIONS: [Opt<Options>; 2] = [
          group (default), or the command and every descendant\n\
          found in /proc, also those that called setsid",
     ),
-    Opt::each("map", "FROM:TO", |o, pair| o.map.add(pair), init::MAP_HELP),
+    Opt::each("map", "FROM:TO", |o, pair| o.map.add(pair), signals::MAP_HELP),
 ];
 
 fn main(args: Args, env: &Env) -> Result<i32> {

@@ -32,16 +32,22 @@ pub(crate) struct Options {
     pids: bool,
 }
 
-pub(crate) const OPTIONS: [Opt<Options>; 3] = [
-    Opt::duration(
-        "timeout",
-        |o| &mut o.timeout,
-        "how long to wait after COMMAND exits (default: forever;\n\
-         0: forever too), or for the pids",
-    ),
-    Opt::duration("grace", |o| &mut o.grace, "SIGTERM-to-SIGKILL grace after the timeout (default 8s)"),
-    Opt { short: b'p', ..Opt::flag("pids", |o| &mut o.pids, "the operands are pids to wait for") },
-];
+const TIMEOUT: Opt<Options> = Opt::duration(
+    "timeout",
+    |o| &mut o.timeout,
+    "how long to wait after COMMAND exits (default: forever;\n\
+     0: forever too), or for the pids",
+);
+const GRACE_HELP: &str = "SIGTERM-to-SIGKILL grace after the timeout (default 8s)";
+const PIDS: Opt<Options> =
+    Opt { short: b'p', ..Opt::flag("pids", |o| &mut o.pids, "the operands are pids to wait for") };
+
+pub(crate) const OPTIONS: [Opt<Options>; 3] =
+    [TIMEOUT, Opt::duration("grace", |o| &mut o.grace, GRACE_HELP), PIDS];
+
+/// With -p nothing is signalled, so there is no grace: --grace is accepted and not read,
+/// and neither is INITBOX_GRACE (init's variable too, which may be set for another use).
+const PID_OPTIONS: [Opt<Options>; 3] = [TIMEOUT, Opt::value("grace", "DUR", |_, _| Ok(()), GRACE_HELP), PIDS];
 
 const DEFAULT_GRACE: Duration = Duration::from_secs(8);
 const USAGE_ERROR: i32 = 2;
@@ -49,9 +55,9 @@ const TIMED_OUT: i32 = 124;
 
 fn main(args: Args, env: &Env) -> Result<i32> {
     // Usage errors of the -p form are status 2, as for killtree; of the wrapper form, 125.
-    let pid_mode = asks_for_pids(args) || env.get(b"INITBOX_PIDS").is_some_and(|v| !matches!(v, b"" | b"0"));
-    let usage_code = if pid_mode { USAGE_ERROR } else { CANNOT_START };
-    let Request::Run(parsed) = cli::start("waitall", &USAGE, &OPTIONS, args, env, usage_code)? else {
+    let pid_mode = asks_for_pids(args) || env.get(b"INITBOX_PIDS").is_some_and(|v| cli::flag_count(v) > 0);
+    let (usage_code, table) = if pid_mode { (USAGE_ERROR, &PID_OPTIONS) } else { (CANNOT_START, &OPTIONS) };
+    let Request::Run(parsed) = cli::start("waitall", &USAGE, table, args, env, usage_code)? else {
         return Ok(0);
     };
     let options = parsed.options;

@@ -109,25 +109,24 @@ enum Takes {
     Values,
 }
 
-const fn common(long: &'static str, short: u8) -> Spec {
-    Spec { long, short, arg: "", help: "", takes: Takes::Nothing }
+const fn common(long: &'static str, short: u8, help: &'static str) -> Spec {
+    Spec { long, short, arg: "", help, takes: Takes::Nothing }
 }
 
-/// Options every applet has, besides its own: `-v` and `-q` set the log level; `--help`
-/// and `--version` answer and end the applet. (Their help is COMMON_HELP.)
-const COMMON: [Spec; 4] =
-    [common("verbose", b'v'), common("quiet", b'q'), common("help", b'h'), common("version", 0)];
+/// Options every applet has, besides its own: `-v` and `-q` set the log level (also from
+/// INITBOX_VERBOSE and INITBOX_QUIET: the first COMMON_FROM_ENV); `--help` and `--version`
+/// answer and end the applet. Those with no help of their own are named in another's.
+const COMMON: [Spec; 4] = [
+    common("verbose", b'v', "log more (repeatable); -q, --quiet: log less"),
+    common("quiet", b'q', ""),
+    common("help", b'h', "this text; --version: the version"),
+    common("version", 0, ""),
+];
 const VERBOSE: usize = 0;
 const QUIET: usize = 1;
 const HELP: usize = 2;
 const VERSION_OPTION: usize = 3;
-/// The environment may set the log level, not ask for help.
 const COMMON_FROM_ENV: usize = 2;
-
-const COMMON_HELP: &str = concat!(
-    "  -v, --verbose      log more (repeatable); -q, --quiet: log less\n",
-    "  -h, --help         this text; --version: the version\n",
-);
 
 /// Where an option's description starts in `--help`.
 const HELP_COLUMN: usize = 21;
@@ -149,7 +148,15 @@ impl Env {
     }
 
     pub fn get(&self, name: &[u8]) -> Option<&'static [u8]> {
-        self.vars.iter().find_map(|var| var.strip_prefix(name).and_then(|rest| rest.strip_prefix(b"=")))
+        self.var(name).map(|(_, value)| value)
+    }
+
+    /// `name`'s variable as (its name, its value), both views of envp.
+    fn var(&self, name: &[u8]) -> Option<(&'static [u8], &'static [u8])> {
+        self.vars.iter().find_map(|var| {
+            let value = var.strip_prefix(name)?.strip_prefix(b"=")?;
+            Some((var.get(..name.len())?, value))
+        })
     }
 
     /// The environment for a child: everything but the variables named in `drop`.
@@ -208,7 +215,7 @@ pub struct Parsed<T> {
     /// The words after the options: the command and its arguments, or operands.
     pub operands: Args,
     /// The `INITBOX_*` variables that were used, to keep them from the child.
-    pub used_env: Vec<Vec<u8>>,
+    pub used_env: Vec<&'static [u8]>,
 }
 
 /// Parses an applet's arguments (after its name), answers `--help` and `--version`, and
@@ -244,7 +251,7 @@ fn begin(
     let scanned = scan(specs, args, env)
         .map_err(|msg| Error::new(usage_code, format!("{msg} (see '{applet} --help')")))?;
     if scanned.common[HELP] > 0 {
-        let _ = sys::write_all(1, help_text(usage, specs).as_bytes());
+        let _ = sys::write_all(1, &help_text(usage, specs));
         return Ok(None);
     }
     if scanned.common[VERSION_OPTION] > 0 {
@@ -257,7 +264,10 @@ fn begin(
 
 /// Options from their `INITBOX_<OPTION>` variables only (the personalities take another
 /// tool's command line): the options, and the variables used.
-pub fn from_env<T: Default>(opts: &[Opt<T>], env: &Env) -> core::result::Result<(T, Vec<Vec<u8>>), String> {
+pub fn from_env<T: Default>(
+    opts: &[Opt<T>],
+    env: &Env,
+) -> core::result::Result<(T, Vec<&'static [u8]>), String> {
     let specs: Vec<Spec> = opts.iter().map(Opt::spec).collect();
     let mut found = Vec::new();
     let used_env = read_env(&specs, &mut found, env);
@@ -274,18 +284,31 @@ pub fn parse<T: Default>(opts: &[Opt<T>], args: Args, env: &Env) -> core::result
 }
 
 /// Hands each use of an option, in order, to its action.
-fn apply<T: Default>(opts: &[Opt<T>], found: &Found) -> core::result::Result<T, String> {
+fn apply<T: Default>(opts: &[Opt<T>], found: &[Use]) -> core::result::Result<T, String> {
     let mut options = T::default();
-    for &(index, value) in found {
-        let Some(opt) = opts.get(index) else { continue };
-        match opt.action {
-            Action::Flag(field) => *field(&mut options) = true,
-            Action::Duration(field) => *field(&mut options) = Some(duration::parse(value)?),
-            Action::Signal(field) => *field(&mut options) = Some(signal(value)?),
-            Action::Value(set) | Action::Each(set) => set(&mut options, value)?,
-        }
+    for this in found {
+        let Some(opt) = opts.get(this.index) else { continue };
+        let value = this.value;
+        let result = match opt.action {
+            Action::Flag(field) => {
+                *field(&mut options) = true;
+                Ok(())
+            }
+            Action::Duration(field) => duration::parse(value).map(|d| *field(&mut options) = Some(d)),
+            Action::Signal(field) => signal(value).map(|sig| *field(&mut options) = Some(sig)),
+            Action::Value(set) | Action::Each(set) => set(&mut options, value),
+        };
+        result.map_err(|msg| naming_the_variable(msg, this.variable))?;
     }
     Ok(options)
+}
+
+/// A bad value from the environment says where it came from: the command line shows none.
+fn naming_the_variable(msg: String, variable: Option<&[u8]>) -> String {
+    match variable {
+        Some(name) => format!("{msg} (from {})", lossy(name)),
+        None => msg,
+    }
 }
 
 fn signal(text: &[u8]) -> core::result::Result<i32, String> {
@@ -295,11 +318,19 @@ fn signal(text: &[u8]) -> core::result::Result<i32, String> {
 /// The uses of an applet's options (by index in its table), in order, from the command
 /// line and then from the variables of the options it did not name.
 struct Scanned {
-    found: Found,
+    found: Vec<Use>,
     /// How often each of COMMON was given.
     common: [usize; COMMON.len()],
     operands: Args,
-    used_env: Vec<Vec<u8>>,
+    used_env: Vec<&'static [u8]>,
+}
+
+/// One use of an option: its index (in the applet's table, or past its end in COMMON),
+/// its value, and the variable it came from (None: the command line).
+struct Use {
+    index: usize,
+    value: &'static [u8],
+    variable: Option<&'static [u8]>,
 }
 
 /// Options are found by index: in the applet's table, or past its end in COMMON.
@@ -308,7 +339,7 @@ fn scan(specs: &[Spec], args: Args, env: &Env) -> core::result::Result<Scanned, 
     let (mut found, operands) = scan_command_line(&all, args)?;
     let used_env = read_env(all.get(..specs.len() + COMMON_FROM_ENV).unwrap_or_default(), &mut found, env);
     let mut common = [0; COMMON.len()];
-    found.retain(|&(index, _)| match common.get_mut(index.wrapping_sub(specs.len())) {
+    found.retain(|found| match common.get_mut(found.index.wrapping_sub(specs.len())) {
         Some(count) => {
             *count += 1;
             false
@@ -320,36 +351,44 @@ fn scan(specs: &[Spec], args: Args, env: &Env) -> core::result::Result<Scanned, 
 
 /// Adds the uses of each option in `specs` not on the command line from its variable;
 /// returns the variables that were set.
-fn read_env(specs: &[Spec], found: &mut Found, env: &Env) -> Vec<Vec<u8>> {
+fn read_env(specs: &[Spec], found: &mut Vec<Use>, env: &Env) -> Vec<&'static [u8]> {
     let mut used_env = Vec::new();
     for (index, spec) in specs.iter().enumerate() {
-        let var = env_name(spec.long);
-        let Some(text) = env.get(&var) else { continue };
-        used_env.push(var);
-        if found.iter().any(|(i, _)| *i == index) {
+        let Some((variable, text)) = env.var(&env_name(spec.long)) else { continue };
+        used_env.push(variable);
+        if found.iter().any(|found| found.index == index) {
             continue; // the command line wins
         }
+        let from_env = |value| Use { index, value, variable: Some(variable) };
         match spec.takes {
-            Takes::Nothing => {
-                let times = match text {
-                    b"" | b"0" => 0,
-                    _ => text::parse_decimal(text).map_or(1, |n| (n as usize).min(MAX_REPEAT)),
-                };
-                found.extend((0..times).map(|_| (index, &b""[..])));
-            }
-            Takes::Value => found.push((index, text)),
-            Takes::Values => {
-                found.extend(text.split(|&c| c == b',').filter(|v| !v.is_empty()).map(|v| (index, v)))
-            }
+            Takes::Nothing => found.extend((0..flag_count(text)).map(|_| from_env(&[]))),
+            Takes::Value => found.push(from_env(text)),
+            Takes::Values => found.extend(text.split(|&c| c == b',').filter(|v| !v.is_empty()).map(from_env)),
         }
     }
     used_env
 }
 
-type Found = Vec<(usize, &'static [u8])>;
+/// How many times a flag's variable gives it: `INITBOX_VERBOSE=2` twice, `=0` or empty
+/// never, any other value once.
+pub fn flag_count(text: &[u8]) -> usize {
+    match text::parse_decimal(text) {
+        _ if text.is_empty() => 0,
+        Some(n) => (n as usize).min(MAX_REPEAT),
+        None => 1,
+    }
+}
 
-fn scan_command_line(all: &[Spec], args: Args) -> core::result::Result<(Found, Args), String> {
-    let mut found: Found = Vec::new();
+fn scan_command_line(all: &[Spec], args: Args) -> core::result::Result<(Vec<Use>, Args), String> {
+    let mut found = Vec::new();
+    let mut add = |index: usize, value| {
+        // The last use of a one-value option wins: the one it replaces is dropped unread,
+        // so a script may give a default and then an override.
+        if all.get(index).is_some_and(|spec| spec.takes == Takes::Value) {
+            found.retain(|earlier: &Use| earlier.index != index);
+        }
+        found.push(Use { index, value, variable: None });
+    };
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         i += 1;
@@ -377,7 +416,7 @@ fn scan_command_line(all: &[Spec], args: Args) -> core::result::Result<(Found, A
                     args.get(i - 1).ok_or_else(|| format!("option '--{}' needs a value", opt.long))?
                 }
             };
-            found.push((index, value));
+            add(index, value);
         } else if arg.len() > 1 && arg.first() == Some(&b'-') {
             let mut rest = arg.get(1..).unwrap_or_default();
             while let Some((&c, after)) = rest.split_first() {
@@ -387,7 +426,7 @@ fn scan_command_line(all: &[Spec], args: Args) -> core::result::Result<(Found, A
                     .find(|(_, o)| o.short == c && c != 0)
                     .ok_or_else(|| format!("unknown option '-{}'", lossy(&[c])))?;
                 if opt.takes == Takes::Nothing {
-                    found.push((index, &[]));
+                    add(index, &[]);
                     rest = after;
                     continue;
                 }
@@ -397,7 +436,7 @@ fn scan_command_line(all: &[Spec], args: Args) -> core::result::Result<(Found, A
                 } else {
                     after
                 };
-                found.push((index, value));
+                add(index, value);
                 break;
             }
         } else {
@@ -409,33 +448,36 @@ fn scan_command_line(all: &[Spec], args: Args) -> core::result::Result<(Found, A
 }
 
 /// `--help`: the synopsis, the options from the applet's table, then the notes.
-fn help_text(usage: &Usage, specs: &[Spec]) -> String {
-    let mut text = String::from(usage.synopsis);
-    text.push_str("\nOptions (each also as an environment variable INITBOX_<OPTION>):\n");
-    for spec in specs {
-        let mut left = String::from("  ");
+fn help_text(usage: &Usage, specs: &[Spec]) -> Vec<u8> {
+    let mut text = Vec::from(usage.synopsis);
+    text.extend_from_slice(b"\nOptions (each also as an environment variable INITBOX_<OPTION>):\n");
+    for spec in specs.iter().chain(COMMON.iter().filter(|spec| !spec.help.is_empty())) {
+        let start = text.len();
+        text.extend_from_slice(b"  ");
         if spec.short != 0 {
-            left.push_str(&format!("-{}, ", spec.short as char));
+            text.extend_from_slice(&[b'-', spec.short, b',', b' ']);
         }
-        left.push_str("--");
-        left.push_str(spec.long);
+        text.extend_from_slice(b"--");
+        text.extend_from_slice(spec.long.as_bytes());
         if !spec.arg.is_empty() {
-            left.push(' ');
-            left.push_str(spec.arg);
+            text.push(b' ');
+            text.extend_from_slice(spec.arg.as_bytes());
         }
-        let pad = HELP_COLUMN.saturating_sub(left.len()).max(2);
-        text.push_str(&left);
-        for (n, line) in spec.help.lines().enumerate() {
-            let indent = if n == 0 { pad } else { HELP_COLUMN };
-            text.extend(core::iter::repeat_n(' ', indent));
-            text.push_str(line);
-            text.push('\n');
+        let mut column = text.len() - start;
+        for line in spec.help.lines() {
+            let pad = if column + 2 > HELP_COLUMN { 2 } else { HELP_COLUMN - column };
+            text.extend(core::iter::repeat_n(b' ', pad));
+            text.extend_from_slice(line.as_bytes());
+            text.push(b'\n');
+            column = 0;
+        }
+        if spec.help.is_empty() {
+            text.push(b'\n');
         }
     }
-    text.push_str(COMMON_HELP);
     if !usage.notes.is_empty() {
-        text.push('\n');
-        text.push_str(usage.notes);
+        text.push(b'\n');
+        text.extend_from_slice(usage.notes.as_bytes());
     }
     text
 }
@@ -521,9 +563,8 @@ mod tests {
         assert_eq!(p.options.grace, Some(Duration::from_secs(1)));
         assert_eq!(p.options.map.len(), 2);
         assert_eq!(scan(&specs(), words(&[]), &env).unwrap().common[VERBOSE], 2);
-        assert_eq!(p.used_env, list(words(&["INITBOX_GRACE", "INITBOX_MAP", "INITBOX_VERBOSE"])));
-        let used: Vec<&[u8]> = p.used_env.iter().map(Vec::as_slice).collect();
-        let mut child = env.for_child(&used);
+        assert_eq!(p.used_env, [&b"INITBOX_GRACE"[..], b"INITBOX_MAP", b"INITBOX_VERBOSE"]);
+        let mut child = env.for_child(&p.used_env);
         assert_eq!(child.inherited, [&b"PATH=/bin"[..]]);
         child.set(b"PATH", b"/usr/bin");
         child.set(b"LISTEN_PID", b"1");
@@ -532,13 +573,32 @@ mod tests {
         // Only the table's own variables: no INITBOX_VERBOSE.
         let (options, used) = from_env(&OPTS, &env).unwrap();
         assert_eq!(options.grace, Some(Duration::from_secs(30)));
-        assert_eq!(used, list(words(&["INITBOX_GRACE", "INITBOX_MAP"])));
+        assert_eq!(used, [&b"INITBOX_GRACE"[..], b"INITBOX_MAP"]);
+        // A bad value from a variable names it.
+        let env = Env::new(words(&["INITBOX_GRACE=soon"]));
+        let bad = parse(&OPTS, words(&["app"]), &env).err().unwrap();
+        assert!(bad.starts_with("bad duration 'soon'") && bad.ends_with(" (from INITBOX_GRACE)"), "{bad}");
+        for (text, times) in
+            [("", 0), ("0", 0), ("00", 0), ("1", 1), ("yes", 1), ("3", 3), ("999999999", MAX_REPEAT)]
+        {
+            assert_eq!(flag_count(text.as_bytes()), times, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_last_value_wins_unchecked_and_each_use_counts() {
+        let env = Env::new(words(&[]));
+        let p = parse(&OPTS, words(&["--grace", "bogus", "-g", "2s", "--map", "A", "--map", "B", "x"]), &env)
+            .unwrap();
+        assert_eq!(p.options.grace, Some(Duration::from_secs(2)));
+        assert_eq!(p.options.map, [&b"A"[..], b"B"]);
+        assert!(parse(&OPTS, words(&["--grace", "2s", "--grace", "bogus"]), &env).is_err());
     }
 
     #[test]
     fn help_lists_the_table_in_columns() {
         let usage = Usage { synopsis: "Usage: t [OPTIONS]\n", notes: "Notes.\n" };
-        let text = help_text(&usage, &specs());
+        let text = String::from_utf8(help_text(&usage, &specs())).unwrap();
         assert_eq!(
             text,
             "Usage: t [OPTIONS]\n\
@@ -551,5 +611,9 @@ mod tests {
              \x20 -h, --help         this text; --version: the version\n\
              \nNotes.\n"
         );
+        // An option without help still ends its line.
+        let bare = Spec { long: "bare", short: 0, arg: "", help: "", takes: Takes::Nothing };
+        let text = String::from_utf8(help_text(&usage, &[bare])).unwrap();
+        assert!(text.contains("\n  --bare\n  -v, --verbose"), "{text}");
     }
 }

@@ -34,7 +34,7 @@ mod text;
 mod applets;
 
 use alloc::format;
-use alloc::vec::Vec;
+use alloc::string::String;
 
 use applet::Applet;
 use applets::{APPLETS, PERSONALITIES};
@@ -78,14 +78,14 @@ enum Dispatch {
 fn multi_call(args: Args) -> Result<Dispatch, Error> {
     let rest = args.tail(2);
     match args.get(1) {
-        None => Err(Error::usage(format!("no applet given; one of: {}", names().join(", ")))),
+        None => Err(Error::usage(format!("no applet given; one of: {}", names(", ")))),
         Some(b"--list") => {
-            let _ = sys::write_all(1, format!("{}\n", names().join("\n")).as_bytes());
+            let _ = sys::write_all(1, format!("{}\n", names("\n")).as_bytes());
             Ok(Dispatch::Done(0))
         }
         Some(b"--install") => install(rest).map(Dispatch::Done),
         Some(b"--help" | b"-h") => {
-            let mut text = alloc::string::String::from(USAGE);
+            let mut text = String::from(USAGE);
             for applet in APPLETS {
                 text.push_str(&format!("  {:<9} {}\n", applet.name, applet.summary));
             }
@@ -109,7 +109,7 @@ fn multi_call(args: Args) -> Result<Dispatch, Error> {
             }
             None => Err(Error::new(
                 NOT_FOUND,
-                format!("unknown applet '{}'; one of: {}", text::lossy(name), names().join(", ")),
+                format!("unknown applet '{}'; one of: {}", text::lossy(name), names(", ")),
             )),
         },
     }
@@ -157,8 +157,16 @@ fn find(name: &[u8]) -> Option<&'static Applet> {
     APPLETS.iter().chain(PERSONALITIES).find(|applet| applet.name.as_bytes() == name)
 }
 
-fn names() -> Vec<&'static str> {
-    APPLETS.iter().map(|applet| applet.name).collect()
+/// The applets' names, `separator` between them.
+fn names(separator: &str) -> String {
+    let mut text = String::new();
+    for applet in APPLETS {
+        if !text.is_empty() {
+            text.push_str(separator);
+        }
+        text.push_str(applet.name);
+    }
+    text
 }
 
 fn basename(path: &[u8]) -> &[u8] {

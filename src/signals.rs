@@ -148,6 +148,9 @@ pub fn clean_start() {
     let _ = sys::set_signal_mask(SigBits(0));
 }
 
+/// `--map` in the help of init, reap and sigfwd.
+pub const MAP_HELP: &str = "forward signal FROM as TO; TO=none drops it (repeatable)";
+
 /// `--map FROM:TO` entries; `TO` = `none` drops the signal.
 #[derive(Clone, Debug)]
 pub struct SignalMap {

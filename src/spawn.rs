@@ -42,14 +42,13 @@ pub enum Grouping {
 impl Command {
     /// The command a wrapper applet was given, with the environment it should see.
     /// `used_env`: the applet's own variables, kept from the command.
-    pub fn from_operands(operands: Args, used_env: &[Vec<u8>], env: &Env) -> Result<Command> {
+    pub fn from_operands(operands: Args, used_env: &[&[u8]], env: &Env) -> Result<Command> {
         if operands.is_empty() {
             return Err(Error::usage("no command given (see --help)"));
         }
-        let used: Vec<&[u8]> = used_env.iter().map(Vec::as_slice).collect();
         Ok(Command {
             argv: operands,
-            env: env.for_child(&used),
+            env: env.for_child(used_env),
             group: Grouping::OwnGroup,
             inherit_signals: false,
             hooks: None,

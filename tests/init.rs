@@ -230,6 +230,22 @@ fn bad_input_gets_one_line_and_the_right_status() {
 }
 
 #[test]
+fn the_last_value_of_an_option_wins_and_a_bad_variable_is_named() {
+    require_namespaces!();
+    // An earlier value is replaced, not checked: "defaults first, then override" works.
+    applet("init").args(["--grace", "bogus", "--grace", "1s", "true"]).run().code(0);
+    applet("init").args(["--to", "bogus", "--to", "group", "true"]).run().code(0);
+    applet("init").args(["--pdeathsig", "FOO", "--pdeathsig", "TERM", "true"]).run().code(0);
+    applet("init")
+        .env("INITBOX_STOP_DELAY", "soon")
+        .args(["true"])
+        .run()
+        .code(125)
+        .one_error_line("bad duration 'soon'")
+        .stderr_has("INITBOX_STOP_DELAY");
+}
+
+#[test]
 fn options_end_at_the_first_word() {
     require_namespaces!();
     applet("init").args(["sh", "-c", "exit 3", "--grace"]).run().code(3);

@@ -194,6 +194,12 @@ fn bad_input_is_status_2() {
     initbox().args(["killtree", "--grace", "x", "1"]).run().code(2).one_error_line("bad duration 'x'");
     initbox().args(["killtree", "12ab"]).run().code(2).one_error_line("bad pid '12ab'");
     initbox().args(["killtree", "--bogus", "1"]).run().code(2).one_error_line("unknown option '--bogus'");
+    // The last -s wins; the earlier one is not checked.
+    initbox()
+        .args(["killtree", "-s", "FOO", "-s", "TERM", "99999999"])
+        .run()
+        .code(1)
+        .one_error_line("pid 99999999: no such process");
 }
 
 #[test]

@@ -56,6 +56,26 @@ fn waitall_p(args: &[&str]) -> Output {
 }
 
 #[test]
+fn with_pids_the_grace_is_not_read() {
+    // INITBOX_GRACE is init's variable too: a value for init must not fail waitall -p.
+    waitall_p(&["-p", "--grace", "bogus", "99999999"])
+        .code(1)
+        .one_error_line("pid 99999999: no such process");
+    initbox()
+        .env("INITBOX_GRACE", "bogus")
+        .args(["waitall", "-p", "99999999"])
+        .run()
+        .code(1)
+        .one_error_line("pid 99999999: no such process");
+    initbox()
+        .env("INITBOX_PIDS", "00")
+        .args(["waitall", "--timeout", "x", "true"])
+        .run()
+        .code(125)
+        .one_error_line("bad duration 'x'");
+}
+
+#[test]
 fn pids_that_exit_give_0() {
     let mut a = Command::new("sleep").arg("0.2").spawn().unwrap();
     let mut b = Command::new("sleep").arg("0.4").spawn().unwrap();
