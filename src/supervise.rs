@@ -236,11 +236,10 @@ impl Run<'_> {
                     AfterCommand::WaitAll { .. } => {}
                 }
             }
-            let now = sys::now();
-            self.on_deadline(now);
             if self.phase == Phase::Killing {
-                self.kill_left(None); // what was forked since the last sweep
+                self.kill_newcomers();
             }
+            self.on_deadline(sys::now());
             let received = sys::wait_signal(supervised, self.next_deadline())
                 .map_err(|e| setup_error("cannot wait for signals", e))?;
             if let Some(status) = received.and_then(|signal| self.on_signal(signal)) {
@@ -273,7 +272,7 @@ impl Run<'_> {
             }
             Phase::Stopping { kill: Some(kill), .. } if now >= kill.at => {
                 self.phase = Phase::Killing;
-                self.kill_left(Some(kill.grace));
+                self.end_grace(kill.grace);
             }
             Phase::Stopping { signal, kill, report_at: Some(at) } if now >= at => {
                 self.report_waiting();
@@ -739,13 +738,11 @@ impl Run<'_> {
         }
     }
 
-    /// SIGKILL to everything left, the command included. `ended`: the grace period that
-    /// just ran out, to log one line per process the SIGKILL reached (pid and name).
-    fn kill_left(&self, ended: Option<Duration>) {
-        let announce = ended.is_some();
-        let grace = ended.unwrap_or_default();
+    /// The grace period ran out: SIGKILL to everything left, the command included, with
+    /// a line naming each process it reached.
+    fn end_grace(&self, grace: Duration) {
         let listed = self.for_each_other(|p| {
-            if pidfd::signal_seen(p, signals::KILL).is_ok() && announce {
+            if pidfd::signal_seen(p, signals::KILL).is_ok() {
                 warn!(
                     "grace period ({}) over: SIGKILL to pid {} ({})",
                     duration::show(grace),
@@ -754,15 +751,31 @@ impl Run<'_> {
                 );
             }
         });
-        if !listed && announce {
+        if !listed {
             warn!("grace period ({}) over: SIGKILL to every process left", duration::show(grace));
         }
+        self.kill_unlisted(listed);
+    }
+
+    /// After the grace: SIGKILL to what was forked since the last sweep, each time the
+    /// loop wakes. As PID 1, kill(-1) reaches every one of them without a walk of /proc.
+    fn kill_newcomers(&self) {
+        let listed = !self.as_pid1
+            && self.for_each_other(|p| {
+                let _ = pidfd::signal_seen(p, signals::KILL);
+            });
+        self.kill_unlisted(listed);
+    }
+
+    /// SIGKILL to what a walk of /proc may not have covered: the command and its group,
+    /// or, without /proc (`listed` false), the group it started in; as PID 1, everything.
+    fn kill_unlisted(&self, listed: bool) {
         if let Some(command) = self.command {
             let _ = sys::kill(command, signals::KILL);
             let _ = sys::kill(-command, signals::KILL);
         }
-        // Without /proc the command's group is all it knows; with /proc the walk above
-        // covered it (an emptied group's id may belong to someone else by now).
+        // With /proc the walk covered the group (an emptied group's id may belong to
+        // someone else by now).
         if let Some(group) = self.command_group.filter(|_| !listed) {
             let _ = sys::kill(-group, signals::KILL);
         }
