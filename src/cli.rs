@@ -5,7 +5,6 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::ffi::c_char;
-
 use core::time::Duration;
 
 use crate::error::{Error, Result};
@@ -36,7 +35,7 @@ pub enum Action<T> {
     Duration(fn(&mut T) -> &mut Option<Duration>),
     /// A signal (`TERM`, `15`, `RTMIN+3`); the last one given wins.
     Signal(fn(&mut T) -> &mut Option<i32>),
-    /// Any other value; called for each use, in order (the last one wins).
+    /// Any other single value: called with the last one given (the others are not read).
     Value(Setter<T>),
     /// A value per use, collected; the environment variable lists them separated by commas.
     Each(Setter<T>),
@@ -237,8 +236,8 @@ pub fn start<T: Default>(
     Ok(Request::Run(Parsed { options, operands: scanned.operands, used_env: scanned.used_env }))
 }
 
-/// `start` but for the options' types: None when `--help` or `--version` was answered.
-/// Kept out of line: one copy for every applet, not one inlined into each.
+/// The part of `start` that does not depend on the options' type: None when `--help` or
+/// `--version` was answered. Kept out of line: one copy for all applets, not one each.
 #[inline(never)]
 fn begin(
     applet: &'static str,
