@@ -562,8 +562,23 @@ fn host_pid(app: &Container, ns_pid: &str) -> i32 {
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|p| p.chars().all(|c| c.is_ascii_digit()))
         .collect();
-    let init_host =
-        pids.iter().find(|p| nspid(p).get(1..) == Some(&[init.clone(), "1".to_string()][..])).unwrap();
+    let status_field = |pid: &str, field: &str| {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        status.lines().find_map(|l| l.strip_prefix(field).map(|v| v.trim().to_string()))
+    };
+    let ns_of = |pid: &str| std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok();
+    // Tests run side by side, each dockerd in a PID namespace of its own where pids repeat:
+    // the container's init is the one whose parent (containerd's shim) is in this daemon's.
+    let unshare = app.daemon.unshare.id().to_string();
+    let dockerd = pids.iter().find(|p| status_field(p, "PPid:").as_deref() == Some(&unshare)).unwrap();
+    let daemon_ns = ns_of(dockerd);
+    let init_host = pids
+        .iter()
+        .find(|p| {
+            nspid(p).get(1..) == Some(&[init.clone(), "1".to_string()][..])
+                && status_field(p, "PPid:").and_then(|parent| ns_of(&parent)) == daemon_ns
+        })
+        .unwrap();
     let ns = std::fs::read_link(format!("/proc/{init_host}/ns/pid")).unwrap();
     let found = pids.iter().find(|p| {
         std::fs::read_link(format!("/proc/{p}/ns/pid")).ok().as_ref() == Some(&ns)
