@@ -761,15 +761,16 @@ impl ChldNote {
 /// A personality's supervisor: init's duties as PID 1 (wait for everything, SIGTERM and
 /// a grace period for what is left); not PID 1, as the originals: exit with the command,
 /// leave the rest alone, pass every signal on.
-/// With the supervisor, the command's environment: without the variables read here.
+/// With the supervisor, the command's environment: without the variables read here
+/// (init's, as PID 1 only: otherwise there is no grace and no delay to set).
 fn personality_supervisor(env: &Env, as_pid1: bool) -> Result<(Supervisor, ChildEnv)> {
+    if !as_pid1 {
+        let supervisor =
+            Supervisor { after: AfterCommand::Leave, stop_signals_shut_down: false, ..Supervisor::default() };
+        return Ok((supervisor, env.for_child(&[])));
+    }
     let (options, used) = cli::from_env(&ENV_OPTIONS, env).map_err(usage)?;
-    let supervisor = if as_pid1 {
-        init::supervisor(options.grace, options.stop_delay)
-    } else {
-        Supervisor { after: AfterCommand::Leave, stop_signals_shut_down: false, ..Supervisor::default() }
-    };
-    Ok((supervisor, env.for_child(&used)))
+    Ok((init::supervisor(options.grace, options.stop_delay), env.for_child(&used)))
 }
 
 /// What a personality takes from init's options: from INITBOX_GRACE and INITBOX_STOP_DELAY.

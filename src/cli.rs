@@ -361,6 +361,8 @@ fn read_env(specs: &[Spec], found: &mut Vec<Use>, env: &Env) -> Vec<&'static [u8
         let from_env = |value| Use { index, value, variable: Some(variable) };
         match spec.takes {
             Takes::Nothing => found.extend((0..flag_count(text)).map(|_| from_env(&[]))),
+            // Empty is not set (`docker run -e INITBOX_GRACE=`, a compose variable unset).
+            Takes::Value if text.is_empty() => {}
             Takes::Value => found.push(from_env(text)),
             Takes::Values => found.extend(text.split(|&c| c == b',').filter(|v| !v.is_empty()).map(from_env)),
         }
@@ -368,11 +370,11 @@ fn read_env(specs: &[Spec], found: &mut Vec<Use>, env: &Env) -> Vec<&'static [u8
     used_env
 }
 
-/// How many times a flag's variable gives it: `INITBOX_VERBOSE=2` twice, `=0` or empty
-/// never, any other value once.
+/// How many times a flag's variable gives it: `INITBOX_VERBOSE=2` twice, `=0` (`=00`) or
+/// empty never, any other value once.
 pub fn flag_count(text: &[u8]) -> usize {
     match text::parse_decimal(text) {
-        _ if text.is_empty() => 0,
+        _ if text.iter().all(|&c| c == b'0') => 0,
         Some(n) => (n as usize).min(MAX_REPEAT),
         None => 1,
     }
@@ -578,7 +580,7 @@ mod tests {
         let bad = parse(&OPTS, words(&["app"]), &env).err().unwrap();
         assert!(bad.starts_with("bad duration 'soon'") && bad.ends_with(" (from INITBOX_GRACE)"), "{bad}");
         for (text, times) in
-            [("", 0), ("0", 0), ("00", 0), ("1", 1), ("yes", 1), ("3", 3), ("999999999", MAX_REPEAT)]
+            [("", 0), ("0", 0), ("0000000000", 0), ("1", 1), ("yes", 1), ("3", 3), ("999999999", MAX_REPEAT)]
         {
             assert_eq!(flag_count(text.as_bytes()), times, "{text:?}");
         }

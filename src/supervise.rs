@@ -768,7 +768,8 @@ impl Run<'_> {
     }
 
     /// SIGKILL to what a walk of /proc may not have covered: the command and its group,
-    /// or, without /proc (`listed` false), the group it started in; as PID 1, everything.
+    /// the group it started in when no walk covered it (`listed` false: no /proc, or as
+    /// PID 1, where kill(-1) stands for the walk), and as PID 1 everything.
     fn kill_unlisted(&self, listed: bool) {
         if let Some(command) = self.command {
             let _ = sys::kill(command, signals::KILL);

@@ -278,6 +278,30 @@ fn tini_and_catatonit_not_pid1_exit_with_the_command_and_leave_the_rest_alone() 
 }
 
 #[test]
+fn not_pid1_a_personality_does_not_read_inits_grace() {
+    require_namespaces!();
+    // Not PID 1 a personality has no grace period: INITBOX_GRACE, set for init elsewhere
+    // in the environment, is not read (a bad one does not stop the command).
+    for (personality, args) in [("tini", &["-s", "--"][..]), ("dumb-init", &["-c"]), ("catatonit", &["--"])] {
+        applet(personality)
+            .env("INITBOX_GRACE", "soon")
+            .env("INITBOX_STOP_DELAY", "later")
+            .args(args)
+            .args(["sh", "-c", "exit 3"])
+            .not_pid1()
+            .run()
+            .code(3);
+    }
+    // As PID 1 it is read, and a bad one is named.
+    applet("tini")
+        .env("INITBOX_GRACE", "soon")
+        .args(["--", "true"])
+        .run()
+        .code(1)
+        .stderr_has("INITBOX_GRACE");
+}
+
+#[test]
 fn dumb_init_not_pid1_leaves_what_is_left_alone() {
     require_namespaces!();
     // Single-child mode: nothing for the worker, which lives on.

@@ -571,12 +571,12 @@ fn host_pid(app: &Container, ns_pid: &str) -> i32 {
     // the container's init is the one whose parent (containerd's shim) is in this daemon's.
     let unshare = app.daemon.unshare.id().to_string();
     let dockerd = pids.iter().find(|p| status_field(p, "PPid:").as_deref() == Some(&unshare)).unwrap();
-    let daemon_ns = ns_of(dockerd);
+    let daemon_ns = ns_of(dockerd).unwrap();
     let init_host = pids
         .iter()
         .find(|p| {
             nspid(p).get(1..) == Some(&[init.clone(), "1".to_string()][..])
-                && status_field(p, "PPid:").and_then(|parent| ns_of(&parent)) == daemon_ns
+                && status_field(p, "PPid:").and_then(|parent| ns_of(&parent)).as_ref() == Some(&daemon_ns)
         })
         .unwrap();
     let ns = std::fs::read_link(format!("/proc/{init_host}/ns/pid")).unwrap();

@@ -194,7 +194,15 @@ fn bad_input_is_status_2() {
     initbox().args(["killtree", "--grace", "x", "1"]).run().code(2).one_error_line("bad duration 'x'");
     initbox().args(["killtree", "12ab"]).run().code(2).one_error_line("bad pid '12ab'");
     initbox().args(["killtree", "--bogus", "1"]).run().code(2).one_error_line("unknown option '--bogus'");
-    // The last -s wins; the earlier one is not checked.
+    // An empty variable is one not set (`docker run -e INITBOX_GRACE=`, an unset compose
+    // variable), as for flags; the last -s wins and the earlier one is not checked.
+    initbox()
+        .env("INITBOX_GRACE", "")
+        .env("INITBOX_SIGNAL", "")
+        .args(["killtree", "99999999"])
+        .run()
+        .code(1)
+        .one_error_line("pid 99999999: no such process");
     initbox()
         .args(["killtree", "-s", "FOO", "-s", "TERM", "99999999"])
         .run()
