@@ -316,10 +316,11 @@ fn an_interrupted_freeze_leaves_no_member_stopped() {
         }
         out = in_namespace(script);
     }
-    out.code(0)
-        .stdout_has("killtree status 143")
-        .stdout_has("child: State:\tS")
-        .stdout_has("parent: State:\tS");
+    out.code(0).stdout_has("killtree status 143").stdout_has("parent: State:\tS");
+    // Continued: sleeping, or (seen under qemu-user) running at the moment it is looked at;
+    // never stopped (T) or traced (t).
+    let child = out.stdout.lines().find_map(|l| l.strip_prefix("child: State:\t")).unwrap_or_default();
+    assert!(child.starts_with('S') || child.starts_with('R'), "child left as {child:?}: {}", out.stdout);
     out.stderr_has("interrupted by SIGTERM");
 }
 
