@@ -104,6 +104,28 @@ pub fn initbox() -> Cmd {
 }
 
 /// Whether `pid` runs initbox (natively, or the emulator running it).
+/// The kernel drops a signal sent to a namespace's PID 1 that it neither blocks nor
+/// catches: sent between exec and the first lines of initbox's main (where it blocks
+/// them), it would be lost, as under any init. Waits (up to 10 s) until `pid` blocks or
+/// catches `sig` (qemu-user catches them all for its guest), or waits for signals in
+/// rt_sigtimedwait (which unblocks them in SigBlk while it waits); other processes at once.
+fn wait_until_it_takes(pid: i32, sig: i32) {
+    let until = Instant::now() + Duration::from_secs(10);
+    let bit = 1u64 << (sig - 1);
+    while Instant::now() < until && sig != libc::SIGKILL {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let field = |name: &str| status.lines().find_map(|l| l.strip_prefix(name)).map(str::trim);
+        let mask = |name: &str| field(name).and_then(|v| u64::from_str_radix(v, 16).ok()).unwrap_or(0);
+        let ns_init = field("NSpid:").and_then(|v| v.split_whitespace().last()) == Some("1");
+        let waiting =
+            std::fs::read_to_string(format!("/proc/{pid}/wchan")).is_ok_and(|w| w.contains("sigtimedwait"));
+        if !ns_init || waiting || (mask("SigBlk:") | mask("SigCgt:")) & bit != 0 {
+            return;
+        }
+        thread::sleep(Duration::from_millis(2));
+    }
+}
+
 fn runs_initbox(pid: i32) -> bool {
     let Ok(exe) = std::fs::read_link(format!("/proc/{pid}/exe")) else { return false };
     match emulated() {
@@ -249,6 +271,7 @@ impl Running {
 
     pub fn signal(&self, sig: i32) {
         let pid = self.initbox_pid();
+        wait_until_it_takes(pid, sig);
         assert_eq!(unsafe { libc::kill(pid, sig) }, 0, "kill({pid}, {sig})");
     }
 
