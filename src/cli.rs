@@ -152,10 +152,7 @@ impl Env {
 
     /// `name`'s variable as (its name, its value), both views of envp.
     fn var(&self, name: &[u8]) -> Option<(&'static [u8], &'static [u8])> {
-        self.vars.iter().find_map(|var| {
-            let value = var.strip_prefix(name)?.strip_prefix(b"=")?;
-            Some((var.get(..name.len())?, value))
-        })
+        self.vars.iter().find_map(|var| Some((var.get(..name.len())?, value_of(var, name)?)))
     }
 
     /// The environment for a child: everything but the variables named in `drop`.
@@ -167,6 +164,11 @@ impl Env {
 
 fn var_name(var: &[u8]) -> &[u8] {
     var.split(|&c| c == b'=').next().unwrap_or_default()
+}
+
+/// The value in `NAME=value` if the variable is `name`.
+fn value_of<'a>(var: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    var.strip_prefix(name)?.strip_prefix(b"=")
 }
 
 /// A child's environment: variables of initbox's own environment (views of envp, each
@@ -189,7 +191,7 @@ impl ChildEnv {
     pub fn get(&self, name: &[u8]) -> Option<&[u8]> {
         let inherited = self.inherited.iter().copied();
         let added = self.added.iter().map(|var| var.as_bytes());
-        added.chain(inherited).find_map(|var| var.strip_prefix(name).and_then(|rest| rest.strip_prefix(b"=")))
+        added.chain(inherited).find_map(|var| value_of(var, name))
     }
 
     /// The null-terminated pointer array execve takes; valid while `self` lives.
@@ -373,11 +375,10 @@ fn read_env(specs: &[Spec], found: &mut Vec<Use>, env: &Env) -> Vec<&'static [u8
 /// How many times a flag's variable gives it: `INITBOX_VERBOSE=2` twice, `=0` (`=00`) or
 /// empty never, any other value once.
 pub fn flag_count(text: &[u8]) -> usize {
-    match text::parse_decimal(text) {
-        _ if text.iter().all(|&c| c == b'0') => 0,
-        Some(n) => (n as usize).min(MAX_REPEAT),
-        None => 1,
+    if text.iter().all(|&c| c == b'0') {
+        return 0;
     }
+    text::parse_decimal(text).map_or(1, |n| (n as usize).min(MAX_REPEAT))
 }
 
 fn scan_command_line(all: &[Spec], args: Args) -> core::result::Result<(Vec<Use>, Args), String> {

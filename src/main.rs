@@ -25,10 +25,10 @@ mod sort;
 mod spawn;
 mod supervise;
 mod sys;
+mod text;
 mod tree;
 
 mod pidfd;
-mod text;
 
 #[path = "../applets/mod.rs"]
 mod applets;

@@ -246,8 +246,7 @@ pub fn wait_exited(targets: &[Held], timeout: Option<Duration>) -> Result<bool, 
     let deadline = timeout.map(|t| sys::now() + t);
     let mut waiting: Vec<&Held> = targets.iter().collect();
     loop {
-        let fds: Vec<c_int> = waiting.iter().filter_map(|t| t.fd.as_ref().map(sys::Fd::raw)).collect();
-        let exited = sys::poll_readable(&fds, Some(Duration::ZERO))?;
+        let exited = sys::poll_readable(&pidfds(&waiting), Some(Duration::ZERO))?;
         let mut exited = exited.iter();
         waiting.retain(|t| match &t.fd {
             Some(_) => !exited.next().copied().unwrap_or(false),
@@ -264,7 +263,11 @@ pub fn wait_exited(targets: &[Held], timeout: Option<Duration>) -> Result<bool, 
         };
         let fallback = waiting.iter().any(|t| t.fd.is_none());
         let nap = if fallback { Some(left.map_or(FALLBACK_POLL, |l| l.min(FALLBACK_POLL))) } else { left };
-        let fds: Vec<c_int> = waiting.iter().filter_map(|t| t.fd.as_ref().map(sys::Fd::raw)).collect();
-        sys::poll_readable(&fds, nap)?;
+        sys::poll_readable(&pidfds(&waiting), nap)?;
     }
+}
+
+/// The pidfds of those held by one (in order), for poll.
+fn pidfds(held: &[&Held]) -> Vec<c_int> {
+    held.iter().filter_map(|t| t.fd.as_ref().map(sys::Fd::raw)).collect()
 }

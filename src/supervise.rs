@@ -9,6 +9,7 @@
 //! Nothing on the shutdown path allocates in proportion to the processes: /proc is walked
 //! with buffers on the stack, and the memory for who had the stop signal is set aside at start.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
@@ -22,7 +23,6 @@ use crate::sys::{self, Pid, Status};
 use crate::text::{lossy, shown};
 use crate::{debug, info, warn};
 use crate::{duration, pidfd};
-use alloc::string::String;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub enum Forward {

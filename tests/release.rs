@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The stripped static binary with all applets (SPEC.md: at most 160 KiB): budgets just above
-/// today's sizes (x86_64 153,360 bytes, aarch64 129,416), so growth is a decision, not a
+/// today's sizes (x86_64 153,360 bytes, aarch64 129,272), so growth is a decision, not a
 /// drift. README, "Size", says where the bytes go.
 const X86_64_BUDGET: u64 = 152 * 1024;
 const AARCH64_BUDGET: u64 = 128 * 1024;
